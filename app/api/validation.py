@@ -1,0 +1,34 @@
+"""Checks on the JSON a client sends: every problem reported at once, as a 400 with field errors."""
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from werkzeug.exceptions import BadRequest
+
+USERNAME = re.compile(r"^[\w.-]{1,40}$")
+
+
+class InvalidInput(BadRequest):
+    def __init__(self, errors: dict):
+        super().__init__("The request body has invalid fields: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class UserInput:
+    @staticmethod
+    def parse(payload) -> dict:
+        if not isinstance(payload, dict):
+            raise BadRequest("The request body must be a JSON object.")
+        errors, clean = {}, {}
+        username = payload.get("username")
+        if not isinstance(username, str) or not USERNAME.match(username):
+            errors["username"] = "1 to 40 letters, digits, '.', '_' or '-'."
+        else:
+            clean["username"] = username
+        email = payload.get("email")
+        try:
+            clean["email"] = validate_email(str(email or ""), check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            errors["email"] = str(error)
+        if errors:
+            raise InvalidInput(errors)
+        return clean

@@ -1,0 +1,70 @@
+"""The notes' routes: /hello, variable parts, converters, trailing slashes and url_for."""
+from flask import redirect, render_template, url_for
+from markupsafe import escape
+
+from ..catalog import FEATURES
+from . import bp
+
+
+@bp.route("/")
+def index():
+    return render_template("basics/index.html", features=FEATURES)
+
+
+def hello_world():
+    return "Hello World"
+
+
+# The notes bind a plain function with add_url_rule instead of the decorator.
+bp.add_url_rule("/hello", "hello", hello_world)
+
+
+@bp.route("/hello/<name>")
+def hello_name(name):
+    # The notes return 'Hello %s!' % name: a text/html page echoing raw input, an XSS hole. Escape it.
+    return f"Hello {escape(name)}!"
+
+
+@bp.route("/post/<int:post_id>")
+def show_post(post_id):
+    return render_template("basics/converter.html", converter="int", value=post_id)
+
+
+@bp.route("/rev/<float:rev_no>")
+def show_revision(rev_no):
+    return render_template("basics/converter.html", converter="float", value=rev_no)
+
+
+@bp.route("/path/<path:subpath>")
+def show_subpath(subpath):
+    return render_template("basics/converter.html", converter="path", value=subpath)
+
+
+@bp.route("/python/")
+def python():
+    """Canonical with a slash: /python redirects here (308)."""
+    return "Python: /python and /python/ both land here."
+
+
+@bp.route("/flask")
+def flask_page():
+    """Canonical without a slash: /flask/ is a 404."""
+    return "Flask: only /flask, never /flask/."
+
+
+@bp.route("/user/<name>")
+def hello_user(name):
+    """The notes' url_for example: admin and guests are sent to different endpoints by name."""
+    if name == "admin":
+        return redirect(url_for(".hello_admin"))
+    return redirect(url_for(".hello_guest", guest=name))
+
+
+@bp.route("/admin-greeting")
+def hello_admin():
+    return "Hello Admin"
+
+
+@bp.route("/guest/<guest>")
+def hello_guest(guest):
+    return f"Hello {escape(guest)} as Guest"

@@ -1,0 +1,47 @@
+"""`flask` commands: they run in an app context, so current_app and url_for work without a request."""
+import os
+
+import click
+from flask import Flask, current_app, url_for
+
+from .catalog import FEATURES
+from .extensions import db
+from .users.models import User
+
+
+@click.command("urls")
+@click.option("--server-name", default=None, help="Host[:port] for the links; default SERVER_NAME or localhost:5000.")
+def urls_command(server_name):
+    """Print the external URL of every feature (url_for outside a request needs SERVER_NAME)."""
+    current_app.config["SERVER_NAME"] = server_name or current_app.config["SERVER_NAME"] or "localhost:5000"
+    with current_app.app_context():  # a fresh app context picks up the SERVER_NAME just set
+        for feature in FEATURES:
+            click.echo(f"{feature.topic:<22} {url_for(feature.endpoint, _external=True, **feature.values)}")
+
+
+@click.command("maintenance")
+@click.argument("state", type=click.Choice(["on", "off", "status"]))
+def maintenance_command(state):
+    """Switch the maintenance page on or off for every worker (a flag file, no restart)."""
+    flag = current_app.config["MAINTENANCE_FILE"]
+    if state == "on":
+        open(flag, "w").close()
+    elif state == "off" and os.path.exists(flag):
+        os.remove(flag)
+    click.echo(f"maintenance is {'on' if os.path.exists(flag) else 'off'} ({flag})")
+
+
+@click.command("seed-users")
+@click.argument("count", type=click.IntRange(1, 10000), default=20)
+def seed_users_command(count):
+    """Add COUNT example users (user1…), keeping the ones already there."""
+    existing = set(db.session.scalars(db.select(User.username)))
+    new = [f"user{n}" for n in range(1, count + 1) if f"user{n}" not in existing]
+    db.session.add_all(User(username=name, email=f"{name}@example.com") for name in new)
+    db.session.commit()
+    click.echo(f"added {len(new)} users, {len(existing) + len(new)} in all")
+
+
+def register(app: Flask) -> None:
+    for command in (urls_command, maintenance_command, seed_users_command):
+        app.cli.add_command(command)

@@ -1,0 +1,74 @@
+"""Settings: defaults in code, values from environment variables (listed in .env.example)."""
+import os
+
+# The only key allowed outside debug and testing is one the operator chose.
+DEV_SECRET_KEY = "dev-only-not-a-secret"
+MIB = 1024 * 1024
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _engine_options(url: str) -> dict:
+    options = {"pool_pre_ping": True}  # a connection dropped by a database restart is replaced, not used
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5)}
+    return options
+
+
+def from_env(instance_path: str) -> dict:
+    """Read every setting once, when the app is created."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'app.sqlite3')}"
+    # Heroku-style URLs say postgres://, which SQLAlchemy 2 no longer accepts.
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or DEV_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Flask reference <noreply@localhost>"),
+        # With no MAIL_SERVER configured there is nowhere to send: log the message instead.
+        "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", "MAIL_SERVER" not in os.environ),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads"),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * MIB),
+        "CORS_ORIGINS": _list("CORS_ORIGINS", "*"),
+        "API_TOKEN": os.environ.get("API_TOKEN") or None,
+        "MAINTENANCE_FILE": os.environ.get("MAINTENANCE_FILE") or os.path.join(instance_path, "maintenance"),
+        "PROXY_FIX_COUNT": _int("PROXY_FIX_COUNT", 0),
+        "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+    }
+
+
+def require_production_secret(app) -> None:
+    """Stop start-up when a production app would sign sessions with a known key."""
+    if app.debug or app.testing:
+        return
+    if app.config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+        raise SystemExit(
+            "SECRET_KEY is not set: export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )

@@ -1,0 +1,53 @@
+"""One way to answer an error: HTML for people, JSON for API clients, never a traceback."""
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
+
+# Headers an HTTP error carries that the client needs (405 Allow, 401 WWW-Authenticate, 503 Retry-After).
+KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.is_json:
+        return True
+    accept = request.accept_mimetypes
+    return accept.best_match(["text/html", "application/json"]) == "application/json" and accept["application/json"] > accept["text/html"]
+
+
+def error_response(status: int, message: str, **extra):
+    """A JSON error body shaped the same for every API answer."""
+    body = {"status": status, "error": HTTP_STATUS_CODES.get(status, "Error"), "message": message, **extra}
+    return jsonify(body), status
+
+
+def describe(error: HTTPException) -> str:
+    if error.code == 413:
+        limit_mib = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+        return f"The upload is larger than the {limit_mib:g} MiB limit. Choose a smaller file."
+    return error.description or ""
+
+
+def handle_http_error(error: HTTPException):
+    message = describe(error)
+    if wants_json():
+        response, status = error_response(error.code, message, **({"errors": error.errors} if hasattr(error, "errors") else {}))
+    else:
+        html = render_template("errors/error.html", code=error.code, name=error.name, message=message)
+        response, status = current_app.make_response(html), error.code
+    response.status_code = status
+    headers = dict(error.get_headers())
+    for name in KEPT_HEADERS:
+        if name in headers:
+            response.headers[name] = headers[name]
+    return response
+
+
+def handle_unexpected_error(error: InternalServerError):
+    # Flask routes unhandled exceptions here; the original is logged, the client sees a plain 500.
+    current_app.logger.error("unhandled error", exc_info=error.original_exception or error)
+    return handle_http_error(InternalServerError())
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_unexpected_error)

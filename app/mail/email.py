@@ -1,0 +1,37 @@
+"""send_email(): the one place that builds and sends a message."""
+import smtplib
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from flask_mail import Message
+
+from ..extensions import mail
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+class MailNotSent(RuntimeError):
+    """The SMTP server could not be reached or refused the message."""
+
+
+def send_email(subject, recipients, template, cc=(), bcc=(), attachments=(), **context) -> Message:
+    """Render `<template>.txt` and `.html` into one message and hand it to the SMTP server."""
+    msg = Message(subject, recipients=list(recipients), cc=list(cc), bcc=list(bcc))
+    msg.body = render_template(f"{template}.txt", **context)
+    msg.html = render_template(f"{template}.html", **context)
+    for item in attachments:
+        msg.attach(item.filename, item.content_type, item.data)
+    if current_app.config["MAIL_SUPPRESS_SEND"]:
+        # No SMTP server configured (make run, tests): log what would have gone out.
+        current_app.logger.info("mail not sent (MAIL_SUPPRESS_SEND): to=%s subject=%r\n%s", msg.send_to, subject, msg.body)
+    try:
+        mail.send(msg)
+    except (smtplib.SMTPException, OSError) as error:
+        current_app.logger.warning("mail to %s failed: %s", msg.send_to, error)
+        raise MailNotSent(str(error)) from error
+    return msg

@@ -1,0 +1,68 @@
+from flask import flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from ..extensions import db
+from . import bp
+from .models import Students
+
+
+class StudentForm(FlaskForm):
+    name = StringField("Name", [DataRequired(), Length(max=100)])
+    city = StringField("City", [DataRequired(), Length(max=50)])
+    addr = StringField("Address", [DataRequired(), Length(max=200)])
+    pin = StringField("PIN", [DataRequired(), Regexp(r"^\d{4,10}$", message="4 to 10 digits.")])
+    submit = SubmitField("Save")
+
+    def fill(self, student: Students) -> None:
+        for field in ("name", "city", "addr", "pin"):
+            setattr(student, field, self[field].data.strip())
+
+
+class DeleteForm(FlaskForm):
+    """An empty form: its only job is the CSRF token on the delete button."""
+
+
+@bp.route("/")
+def list_students():
+    students = db.session.scalars(db.select(Students).order_by(Students.id)).all()
+    return render_template("students/list.html", students=students, delete_form=DeleteForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = StudentForm()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("students/form.html", form=form, title="Add a student"), 400
+        student = Students()
+        form.fill(student)
+        db.session.add(student)
+        db.session.commit()
+        flash(f"Record for {student.name} was added.", "info")
+        return redirect(url_for(".list_students"), 303)
+    return render_template("students/form.html", form=form, title="Add a student")
+
+
+@bp.route("/<int:student_id>/edit", methods=["GET", "POST"])
+def edit(student_id):
+    student = db.get_or_404(Students, student_id, description="No student has that id.")
+    form = StudentForm(obj=student)
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("students/form.html", form=form, title="Edit a student"), 400
+        form.fill(student)
+        db.session.commit()
+        flash(f"Record for {student.name} was updated.", "info")
+        return redirect(url_for(".list_students"), 303)
+    return render_template("students/form.html", form=form, title="Edit a student")
+
+
+@bp.route("/<int:student_id>/delete", methods=["POST"])
+def delete(student_id):
+    student = db.get_or_404(Students, student_id, description="No student has that id.")
+    db.session.delete(student)
+    db.session.commit()
+    flash(f"Record for {student.name} was deleted.", "info")
+    return redirect(url_for(".list_students"), 303)

@@ -1,0 +1,40 @@
+from flask import abort, flash, redirect, render_template, send_from_directory, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SubmitField
+
+from . import bp, storage
+
+
+class UploadForm(FlaskForm):
+    file = FileField("File", [FileRequired("Choose a file to upload.")])
+    submit = SubmitField("Upload")
+
+
+@bp.route("/uploader", methods=["GET", "POST"])
+def uploader():
+    form = UploadForm()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("uploads/upload.html", form=form), 400
+        try:
+            name = storage.save(form.file.data)
+        except storage.UnsafeFilename as error:
+            form.file.errors.append(str(error))
+            return render_template("uploads/upload.html", form=form), 400
+        flash(f"File uploaded successfully as {name}.", "info")
+        return redirect(url_for(".list_uploads"), 303)
+    return render_template("uploads/upload.html", form=form)
+
+
+@bp.route("/uploads/")
+def list_uploads():
+    return render_template("uploads/list.html", files=storage.stored_files())
+
+
+@bp.route("/uploads/<path:filename>")
+def download(filename):
+    # Offered back as a download only, so an uploaded .html can never run as this site's page.
+    if filename not in {f["name"] for f in storage.stored_files()}:
+        abort(404, "No uploaded file has that name.")
+    return send_from_directory(storage.upload_folder(), filename, as_attachment=True)

@@ -1,0 +1,1 @@
+"""Users: the model behind the notes' pluggable-view examples (ShowUsers and UserAPI)."""

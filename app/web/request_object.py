@@ -1,0 +1,35 @@
+"""The request object's parts the notes name: form, args, cookies, files, method."""
+from flask import render_template, request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import StringField
+
+from . import bp
+
+
+class EchoForm(FlaskForm):
+    text = StringField("Some text")
+    attachment = FileField("A file (only its name and size are shown, nothing is stored)")
+
+
+@bp.route("/search")
+def search():
+    wd = request.args.get("wd", "")  # the notes' ?wd= query
+    return render_template("web/search.html", wd=wd)
+
+
+@bp.route("/request", methods=["GET", "POST"])
+def request_object():
+    form = EchoForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        return render_template("web/request.html", form=form), 400
+    files = {name: {"filename": f.filename, "size": len(f.read())} for name, f in request.files.items() if f}
+    return render_template(
+        "web/request.html",
+        form=form,
+        method=request.method,
+        args=request.args.to_dict(flat=False),
+        form_data={k: v for k, v in request.form.items() if k != "csrf_token"},
+        cookies=sorted(request.cookies),
+        files=files,
+    )

@@ -1,0 +1,66 @@
+"""A throwaway PostgreSQL cluster: initdb into /tmp, listen on 127.0.0.1 only, removed at the end."""
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+
+import psycopg2
+
+from . import free_port
+
+
+def find_bindir() -> str | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True)
+    for directory in candidates:
+        if os.path.exists(os.path.join(directory, "initdb")):
+            return directory
+    initdb = shutil.which("initdb")
+    return os.path.dirname(initdb) if initdb else None
+
+
+class PostgresCluster:
+    """PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user."""
+
+    def __init__(self, bindir: str):
+        self.bindir = bindir
+        self.port = free_port()
+        self.root = tempfile.mkdtemp(prefix="pg-test-")
+        self.data = os.path.join(self.root, "data")
+        self.log = os.path.join(self.root, "postgres.log")
+        self.as_user = "postgres" if os.geteuid() == 0 else None
+
+    def _run(self, *args: str) -> None:
+        command = [os.path.join(self.bindir, args[0]), *args[1:]]
+        if self.as_user:
+            command = ["runuser", "-u", self.as_user, "--", *command]
+        subprocess.run(command, check=True, capture_output=True, text=True)
+
+    def start(self) -> "PostgresCluster":
+        if self.as_user:
+            user = pwd.getpwnam(self.as_user)
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+        self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C")
+        # fsync off: a test cluster trades durability for speed; the socket stays in our own folder.
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off -c full_page_writes=off"
+        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start")
+        return self
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        connection = psycopg2.connect(self.url())
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        connection.close()
+        return self.url(name)
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
