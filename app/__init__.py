@@ -20,10 +20,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
     configure_logging(app)
+    register_hooks(app)  # first, so the request id and timer exist before any extension's own hooks
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
-    register_hooks(app)
     register_commands(app)
     trust_proxies(app)
     return app

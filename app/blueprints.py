@@ -5,6 +5,7 @@ from .admin import admin
 from .ajax import bp as ajax
 from .api import bp as api
 from .basics import bp as basics
+from .callbacks import bp as callbacks
 from .context import bp as context
 from .forms import bp as forms
 from .health import bp as health
@@ -17,7 +18,7 @@ from .web import bp as web
 
 
 def register_all(app: Flask) -> None:
-    for blueprint in (basics, web, uploads, forms, mail, students, ajax, pluggable, api, context, health):
+    for blueprint in (basics, web, uploads, forms, mail, callbacks, students, ajax, pluggable, api, context, health):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin, url_prefix="/admin")
     # One blueprint, two prefixes: the second registration needs its own name for url_for.

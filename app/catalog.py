@@ -33,6 +33,7 @@ FEATURES = [
     Feature("Uploads", "Uploaded files", "uploads.list_uploads"),
     Feature("Flask-WTF", "Contact form with validators and CSRF", "forms.contact"),
     Feature("Flask-Mail", "Send a message with cc, bcc and an attachment", "mail.send"),
+    Feature("Request callbacks", "before/after/teardown_request, g, X-Request-ID", "callbacks.callbacks_page"),
     Feature("Flask-SQLAlchemy", "Students: create, list, edit, delete", "students.list_students"),
     Feature("Ajax", "Sijax say_hi (sijax core library)", "ajax.sijax_page"),
     Feature("Ajax", "The same with fetch() and JSON", "ajax.fetch_page"),

@@ -3,6 +3,7 @@ import os
 
 import click
 from flask import Flask, current_app, url_for
+from flask.cli import with_appcontext
 
 from .catalog import FEATURES
 from .extensions import db
@@ -10,6 +11,7 @@ from .users.models import User
 
 
 @click.command("urls")
+@with_appcontext
 @click.option("--server-name", default=None, help="Host[:port] for the links; default SERVER_NAME or localhost:5000.")
 def urls_command(server_name):
     """Print the external URL of every feature (url_for outside a request needs SERVER_NAME)."""
@@ -20,6 +22,7 @@ def urls_command(server_name):
 
 
 @click.command("maintenance")
+@with_appcontext
 @click.argument("state", type=click.Choice(["on", "off", "status"]))
 def maintenance_command(state):
     """Switch the maintenance page on or off for every worker (a flag file, no restart)."""
@@ -32,6 +35,7 @@ def maintenance_command(state):
 
 
 @click.command("seed-users")
+@with_appcontext
 @click.argument("count", type=click.IntRange(1, 10000), default=20)
 def seed_users_command(count):
     """Add COUNT example users (user1…), keeping the ones already there."""

@@ -97,11 +97,17 @@ def csrf_token(client, page: str = "/") -> str:
 
 @pytest.fixture
 def post_form(client):
-    """POST a form the way a browser does: with the CSRF token from the page."""
+    """POST a form the way a browser does: with the CSRF token from a page.
 
-    def post(path, data=None, page=None, **kwargs):
-        data = dict(data or {})
-        data.setdefault("csrf_token", csrf_token(client, page or "/"))
+    The token is fetched once: every page shows pending flashed messages, and fetching a page
+    before each post would consume them.
+    """
+    tokens = []
+
+    def post(path, data=None, **kwargs):
+        if not tokens:
+            tokens.append(csrf_token(client))
+        data = {"csrf_token": tokens[0], **(data or {})}
         return client.post(path, data=data, **kwargs)
 
     return post

@@ -81,7 +81,8 @@ ROUTES = [
     Route("/contact", 200, "Name Of Student"),
     Route("/contact", 400, "CSRF token is missing", "POST"),
     Route("/mail", 200, "Attach hello.txt"),
-    # Flask-SQLAlchemy
+    # request callbacks and Flask-SQLAlchemy
+    Route("/callbacks", 200, "counted 0 student(s)"),
     Route("/students/", 200, "Add a student"),
     Route("/students/new", 200, 'name="pin"'),
     Route("/students/999999/edit", 404, "No student has that id"),

@@ -27,7 +27,7 @@ class UserAPI(MethodView):
         db.session.add(user)
         if not self._commit():
             return error_response(409, f"A user named {data['username']!r} already exists.")
-        return user.to_dict(), 201, {"Location": url_for(".user_api", user_id=user.id)}
+        return user.to_dict(), 201, {"Location": url_for(".user_api", user_id=user.id, _method="GET")}
 
     def put(self, user_id):
         user = db.get_or_404(User, user_id, description="No user has that id.")
@@ -60,6 +60,7 @@ def register_api(view_class, endpoint: str, url: str, pk: str = "user_id") -> No
     bp.add_url_rule(url, defaults={pk: None}, view_func=view, methods=["GET"])
     bp.add_url_rule(url, view_func=view, methods=["POST"])
     bp.add_url_rule(f"{url}<int:{pk}>", view_func=view, methods=["GET", "PUT", "DELETE"])
+    # One endpoint, three rules: build item URLs with url_for(endpoint, user_id=…, _method="GET").
 
 
 register_api(UserAPI, "user_api", "/users/")

@@ -7,7 +7,7 @@ choices are SelectChoice objects, as WTForms 3.3 deprecates bare tuples.
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Email, IPAddress, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, Email, InputRequired, IPAddress, Length, NumberRange, Optional
 
 
 class ContactForm(FlaskForm):
@@ -18,7 +18,8 @@ class ContactForm(FlaskForm):
         "Email",
         [DataRequired("Please enter your email address."), Email("Please enter a valid email address.", check_deliverability=False)],
     )
-    age = IntegerField("Age", [DataRequired("Please enter your age."), NumberRange(min=1, max=150)])
+    # InputRequired, not DataRequired: DataRequired treats the number 0 as missing.
+    age = IntegerField("Age", [InputRequired("Please enter your age."), NumberRange(min=1, max=150)])
     language = SelectField("Languages", choices=[SelectChoice("cpp", "C++"), SelectChoice("py", "Python")])
     website = URLField("Website", [Optional(), URL(message="Please enter a full URL such as https://example.com.")])
     ip_address = StringField("IP address", [Optional(), IPAddress(ipv4=True, ipv6=True)])

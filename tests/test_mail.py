@@ -1,0 +1,72 @@
+"""Flask-Mail against a real SMTP server: what arrives is what the page promised."""
+import logging
+
+import pytest
+
+from tests.services import free_port
+
+
+@pytest.fixture
+def mail_app(app, smtp_sink):
+    # Flask-Mail reads its settings at init_app; the fixture points the live state at the sink.
+    state = app.extensions["mail"]
+    state.server, state.port, state.suppress = "127.0.0.1", smtp_sink.port, False
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.port, MAIL_SUPPRESS_SEND=False)
+    smtp_sink.envelopes.clear()
+    return app
+
+
+def test_mail_page_delivers_text_html_cc_bcc_and_an_attachment(mail_app, smtp_sink, client, post_form):
+    form = {"recipient": "to@example.com", "cc": "cc@example.com", "bcc": "bcc@example.com", "subject": "Hi", "body": "Hello <there>", "attach": "y"}
+    response = post_form("/mail", form, follow_redirects=True)
+    assert "Message sent to to@example.com." in response.get_data(as_text=True)
+    [envelope] = smtp_sink.envelopes
+    assert set(envelope.rcpt_tos) == {"to@example.com", "cc@example.com", "bcc@example.com"}
+    [message] = smtp_sink.messages()
+    assert message["Subject"] == "Hi" and message["To"] == "to@example.com" and message["Cc"] == "cc@example.com"
+    assert message["Bcc"] is None  # bcc recipients must not be visible to the others
+    assert "Hello <there>" in message.get_body(("plain",)).get_content()
+    assert "Hello &lt;there&gt;" in message.get_body(("html",)).get_content()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "hello.txt" and b"Hello from" in attachment.get_content().encode()
+
+
+def test_mail_server_down_gives_a_503_page_that_says_nothing_was_sent(mail_app, post_form):
+    mail_app.extensions["mail"].port = free_port()  # nothing listens there
+    response = post_form("/mail", {"recipient": "to@example.com", "subject": "Hi", "body": "x"})
+    assert response.status_code == 503
+    assert "nothing was sent" in response.get_data(as_text=True)
+
+
+def test_suppressed_mail_is_logged_instead_of_sent(app, smtp_sink, post_form):
+    smtp_sink.envelopes.clear()
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    app.logger.addHandler(handler)
+    response = post_form("/mail", {"recipient": "to@example.com", "subject": "Quiet", "body": "x"})
+    assert response.status_code == 303
+    assert any("mail not sent" in r.getMessage() and "Quiet" in r.getMessage() for r in records)
+    assert smtp_sink.envelopes == []
+
+
+def test_mail_form_rejects_a_bad_address_and_sends_nothing(mail_app, smtp_sink, post_form):
+    response = post_form("/mail", {"recipient": "nobody", "subject": "Hi", "body": "x"})
+    assert response.status_code == 400
+    assert "Invalid email address." in response.get_data(as_text=True)
+    assert smtp_sink.envelopes == []
+
+
+def test_a_silent_mail_server_times_out_instead_of_hanging(mail_app, post_form):
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts the connection, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        mail_app.extensions["mail"].port = silent.getsockname()[1]
+        mail_app.config["MAIL_TIMEOUT"] = 1
+        started = time.monotonic()
+        response = post_form("/mail", {"recipient": "to@example.com", "subject": "Hi", "body": "x"})
+    assert response.status_code == 503
+    assert time.monotonic() - started < 5
