@@ -72,3 +72,23 @@ def require_production_secret(app) -> None:
         raise SystemExit(
             "SECRET_KEY is not set: export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
         )
+
+
+def load_env_file(path: str) -> None:
+    """Read KEY=VALUE lines (the systemd EnvironmentFile / .env format) into os.environ.
+
+    For servers that cannot pass an environment to the app, such as mod_wsgi's daemon processes.
+    Variables already set win, so the real environment always overrides the file.
+    """
+    if not os.path.isfile(path):
+        return
+    with open(path) as lines:
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            name, _, value = line.removeprefix("export ").partition("=")
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            os.environ.setdefault(name.strip(), value)

@@ -26,6 +26,12 @@ ROUTES = [
     Route("/rev/1.5", 200, "<code>1.5</code> of type <code>float</code>"),
     Route("/rev/1", 404, "Not Found"),
     Route("/path/a/b/c", 200, "<code>a/b/c</code>"),
+    # encoded paths: every front end must hand the app the same decoded PATH_INFO
+    Route("/path/a%2Fb/c", 200, "<code>a/b/c</code>"),
+    Route("/path/%E4%BD%A0%E5%A5%BD%20x", 200, "<code>你好 x</code>"),
+    Route("/hello/a%20b", 200, "Hello a b!"),
+    Route("/hello/%C3%A9t%C3%A9", 200, "Hello été!"),
+    Route("/hello/a%2Fb", 404, "Not Found"),
     Route("/python/", 200, "Python"),
     Route("/python", 308),
     Route("/flask", 200, "Flask: only /flask"),
@@ -51,7 +57,9 @@ ROUTES = [
     Route("/static/css/site.css", 200, "font-family"),
     # the request object, cookies, session, redirects, errors, flashing
     Route("/search?wd=flask", 200, "You searched for <strong>flask</strong>"),
+    Route("/search?wd=%E4%BD%A0+%26x", 200, "You searched for <strong>你 &amp;x</strong>"),
     Route("/request?q=x", 200, "{&#39;q&#39;: [&#39;x&#39;]}"),
+    Route("/request/info", 200, '"path":"/request/info"'),
     Route("/cookies", 200, "cookie is not set"),
     Route("/cookies/set?value=hi", 302),
     Route("/cookies/delete", 302),

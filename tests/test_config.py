@@ -109,3 +109,16 @@ def test_proxy_headers_are_trusted_from_proxy_fix_count_proxies(tmp_path, monkey
     monkeypatch.setenv("PROXY_FIX_COUNT", "1")
     app = create_app({"TESTING": True, "UPLOAD_FOLDER": str(tmp_path)})
     assert who_am_i(app, FORWARDED) == {"url": "https://shop.example/", "ip": "203.0.113.9"}
+
+
+def test_an_env_file_fills_what_the_environment_does_not_set(tmp_path, monkeypatch):
+    from app.config import load_env_file
+
+    env_file = tmp_path / "env"
+    env_file.write_text("# comment\nexport ENVFILE_A='from file'\nENVFILE_B=from file\n\nnot a setting\n")
+    monkeypatch.delenv("ENVFILE_A", raising=False)
+    monkeypatch.setenv("ENVFILE_B", "from environment")
+    load_env_file(str(env_file))
+    assert os.environ["ENVFILE_A"] == "from file"
+    assert os.environ["ENVFILE_B"] == "from environment"
+    monkeypatch.delenv("ENVFILE_A")

@@ -77,3 +77,17 @@ def test_flashed_messages_show_once_with_categories_and_the_error_filter(client,
 def test_flashing_an_unknown_category_says_which_exist(client, post_form):
     post_form("/flash/purple")
     assert "Unknown category" in client.get("/flash").get_data(as_text=True)
+
+
+def test_request_info_reports_what_the_app_sees(client):
+    info = client.get("/request/info?x=1", headers={"Authorization": "Bearer t"}).json
+    assert info == {
+        "method": "GET",
+        "scheme": "http",
+        "host": "localhost",
+        "url": "http://localhost/request/info?x=1",
+        "path": "/request/info",
+        "remote_addr": "127.0.0.1",
+        "external_index": "http://localhost/",
+        "authorization": "bearer",
+    }

@@ -1,6 +1,6 @@
 import time
 
-from flask import current_app, g, render_template
+from flask import g, render_template
 from sqlalchemy import text
 
 from ..hooks import get_db_connection
@@ -16,5 +16,4 @@ def callbacks_page():
         request_id=g.request_id,
         elapsed_ms=(time.perf_counter() - g.started) * 1000,
         students=students,
-        maintenance_file=current_app.config["MAINTENANCE_FILE"],
     )

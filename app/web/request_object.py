@@ -1,5 +1,5 @@
 """The request object's parts the notes name: form, args, cookies, files, method."""
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField
@@ -33,3 +33,18 @@ def request_object():
         cookies=sorted(request.cookies),
         files=files,
     )
+
+
+@bp.route("/request/info")
+def request_info():
+    """What the app believes about this request: behind a front end, the client's view, not the proxy's."""
+    return {
+        "method": request.method,
+        "scheme": request.scheme,
+        "host": request.host,
+        "url": request.url,
+        "path": request.path,
+        "remote_addr": request.remote_addr,
+        "external_index": url_for("basics.index", _external=True),
+        "authorization": request.authorization.type if request.authorization else None,
+    }

@@ -1,16 +1,11 @@
-"""Real servers for the tests: a throwaway PostgreSQL cluster and an SMTP sink, on loopback."""
+"""Real servers for the tests: an SMTP sink here, the PostgreSQL cluster from stack/, on loopback."""
 import os
-import socket
 
 import pytest
 
+from stack.postgres import free_port  # noqa: F401  (re-exported for the tests)
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def unavailable(reason: str):

@@ -1,14 +1,19 @@
-"""A throwaway PostgreSQL cluster: initdb into /tmp, listen on 127.0.0.1 only, removed at the end."""
+"""A throwaway PostgreSQL cluster: initdb into a temporary folder, 127.0.0.1 only, removed at stop."""
 import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 
 import psycopg2
 
-from . import free_port
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def find_bindir() -> str | None:
@@ -23,10 +28,10 @@ def find_bindir() -> str | None:
 class PostgresCluster:
     """PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user."""
 
-    def __init__(self, bindir: str):
+    def __init__(self, bindir: str, port: int | None = None, root: str | None = None):
         self.bindir = bindir
-        self.port = free_port()
-        self.root = tempfile.mkdtemp(prefix="pg-test-")
+        self.port = port or free_port()
+        self.root = root or tempfile.mkdtemp(prefix="pg-")
         self.data = os.path.join(self.root, "data")
         self.log = os.path.join(self.root, "postgres.log")
         self.as_user = "postgres" if os.geteuid() == 0 else None
@@ -42,10 +47,18 @@ class PostgresCluster:
             user = pwd.getpwnam(self.as_user)
             os.chown(self.root, user.pw_uid, user.pw_gid)
         self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C")
-        # fsync off: a test cluster trades durability for speed; the socket stays in our own folder.
+        # fsync off: a throwaway cluster trades durability for speed; the socket stays in its own folder.
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start")
         return self
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            with open(os.path.join(self.data, "postmaster.pid")) as pidfile:
+                return int(pidfile.readline())
+        except (OSError, ValueError):
+            return None
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
@@ -61,6 +74,7 @@ class PostgresCluster:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+            if self.pid:
+                self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,58 @@
+"""gunicorn settings, each from an environment variable with a default for a 2-core host.
+
+Run: gunicorn -c deploy/gunicorn/gunicorn.conf.py   (the app is yourapplication.wsgi, as for
+every front end).
+"""
+import importlib.machinery
+import importlib.util
+import os
+import sys
+
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class WsgiFileFinder:
+    """gunicorn imports apps by module name, and `yourapplication.wsgi` (mod_wsgi's file name) is
+    not one: expose the file as the module `yourapplication_wsgi`, imported in each worker."""
+
+    name = "yourapplication_wsgi"
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        location = os.path.join(PROJECT_DIR, "yourapplication.wsgi")
+        return importlib.util.spec_from_loader(fullname, importlib.machinery.SourceFileLoader(fullname, location))
+
+
+if not any(isinstance(finder, WsgiFileFinder) for finder in sys.meta_path):  # the config is re-read on HUP
+    sys.meta_path.append(WsgiFileFinder())
+wsgi_app = f"{WsgiFileFinder.name}:application"
+chdir = PROJECT_DIR
+
+bind = os.environ.get("GUNICORN_BIND", "unix:/run/flask-reference/gunicorn.sock").split(",")
+# The socket nginx connects to: group-writable only (nginx's worker is in the app's group).
+umask = int(os.environ.get("GUNICORN_UMASK", "0o007"), 8)
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# gthread keeps nginx's upstream connections alive; the sync worker closes every one.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread" if threads > 1 else "sync")
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
+# Only the web server in front may set X-Forwarded-*; a unix socket peer has no address, so
+# the socket's own permissions are what keep others out.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Heartbeat files in memory: a disk-backed /tmp can stall workers into timeouts.
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
+# Logs on stdout/stderr, for journald or the container runtime.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# The control socket (gunicorn 27) is not used by this stack.
+control_socket_disable = True
+proc_name = "flask-reference"
+# When started as root, the workers drop to this user (and the unix socket is chowned to it).
+user = os.environ.get("GUNICORN_USER") or None
+group = os.environ.get("GUNICORN_GROUP") or None

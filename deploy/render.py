@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Fill a deploy/ template: defaults from deploy/defaults.env, overridden by the environment.
+
+Usage: deploy/render.py TEMPLATE [> OUTPUT]. Only ${NAME} for names listed in defaults.env is
+replaced, like `envsubst '${NAME} ...'`; a listed name left empty is an error.
+"""
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def defaults() -> dict:
+    values = {}
+    with open(os.path.join(HERE, "defaults.env")) as lines:
+        for line in lines:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                name, _, value = line.partition("=")
+                values[name] = value
+    return values
+
+
+def settings(environ=os.environ) -> dict:
+    values = defaults()
+    values.update({name: environ[name] for name in values if environ.get(name)})
+    if not environ.get("MAX_BODY_SIZE") and environ.get("MAX_CONTENT_LENGTH"):
+        values["MAX_BODY_SIZE"] = environ["MAX_CONTENT_LENGTH"]  # one variable for both limits
+    return values
+
+
+def render(text: str, values: dict) -> str:
+    def substitute(match):
+        name = match.group(1)
+        if name not in values:
+            return match.group(0)
+        if values[name] == "":
+            raise SystemExit(f"render: {name} is empty")
+        return values[name]
+
+    return re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", substitute, text)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__.strip().splitlines()[2])
+    with open(sys.argv[1]) as template:
+        sys.stdout.write(render(template.read(), settings()))

@@ -1,0 +1,68 @@
+"""Start processes with their logs in the state folder; stop them by pid, and only if still theirs."""
+import os
+import signal
+import subprocess
+import time
+
+# Python processes that serve the app run as this user when the runner is root, like Apache's daemon.
+SERVICE_USER = "www-data"
+
+
+def run_as() -> dict:
+    """Popen arguments that drop root to SERVICE_USER; nothing when not root."""
+    if os.geteuid() != 0:
+        return {}
+    return {"user": SERVICE_USER, "group": SERVICE_USER, "extra_groups": []}
+
+
+def start(command: list[str], log_path: str, env: dict, drop_root: bool = False, cwd: str | None = None) -> int:
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=cwd,
+            start_new_session=True, **(run_as() if drop_root else {}),
+        )
+    return process.pid
+
+
+def read_pid(path: str) -> int | None:
+    try:
+        with open(path) as pidfile:
+            return int(pidfile.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def is_ours(pid: int | None, marker: str) -> bool:
+    """PIDs are reused quickly here: a pid counts only while its command line still names our file."""
+    return bool(pid) and marker in cmdline(pid)
+
+
+def stop(pid: int | None, marker: str, sig: int = signal.SIGTERM, timeout: float = 30) -> bool:
+    """Signal the process, wait until it is gone; SIGKILL after the timeout. False if it was not ours."""
+    if not is_ours(pid, marker):
+        return False
+    os.kill(pid, sig)
+    deadline = time.monotonic() + timeout
+    while is_ours(pid, marker) and time.monotonic() < deadline:
+        reap(pid)
+        time.sleep(0.1)
+    if is_ours(pid, marker):
+        os.kill(pid, signal.SIGKILL)
+        reap(pid)
+    return True
+
+
+def reap(pid: int) -> None:
+    """Collect a child of ours that exited, so it does not linger as a zombie."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass

@@ -1,0 +1,41 @@
+"""The three front ends, each started for real by the native runner with its own PostgreSQL and SMTP sink."""
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from stack import runner
+from stack.frontends import FRONTENDS
+from stack.postgres import free_port
+from tests.services import unavailable
+
+# Small, so the limit tests send 1 MiB and not 16; the app and the web servers read the same value.
+BODY_LIMIT = 1024 * 1024
+SERVERS = {"apache": ["apache2"], "gunicorn": ["nginx"], "fastcgi": ["nginx"]}
+
+
+@pytest.fixture(scope="session")
+def stacks():
+    """Every front end up at once, on its own loopback port, for the whole session."""
+    missing = sorted({s for servers in SERVERS.values() for s in servers if not shutil.which(s)})
+    if missing:
+        unavailable(f"{', '.join(missing)} not installed (apt-get install nginx apache2 apache2-dev)")
+    root = tempfile.mkdtemp(prefix="frontends-")
+    os.chmod(root, 0o755)  # the postgres and www-data users work inside
+    os.environ["MAX_CONTENT_LENGTH"] = str(BODY_LIMIT)
+    started = {}
+    try:
+        for frontend in FRONTENDS:
+            started[frontend] = runner.up(frontend, free_port(), os.path.join(root, frontend))
+        yield started
+    finally:
+        del os.environ["MAX_CONTENT_LENGTH"]
+        for info in started.values():
+            runner.down(info["state"])
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=FRONTENDS)
+def stack(request, stacks):
+    return stacks[request.param]

@@ -1,0 +1,36 @@
+"""The same app behind three front ends answers every route of the table the same way.
+
+Headers such as Server and Date differ by nature and are not compared; per-request values in
+bodies (CSRF tokens, request ids, timings, the stack's own port) are masked first.
+"""
+import re
+from urllib.parse import urlsplit
+
+from scripts.smoke import request
+from tests.route_table import ROUTES
+
+MASKS = [
+    (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1<csrf>"),
+    (re.compile(r'(name="csrf_token"[^>]*? value=")[^"]+'), r"\1<csrf>"),
+    (re.compile(r"\b[0-9a-f]{32}\b"), "<request-id>"),
+    (re.compile(r"\(\d+\.\d ms so far\)"), "(<ms> so far)"),
+    (re.compile(r"127\.0\.0\.1:\d+"), "<host>"),
+]
+
+
+def normalise(body: str) -> str:
+    for pattern, replacement in MASKS:
+        body = pattern.sub(replacement, body)
+    return body
+
+
+def test_every_route_answers_the_same_through_every_front_end(stacks):
+    differences = []
+    for route in ROUTES:
+        answers = {}
+        for frontend, info in stacks.items():
+            status, body = request(urlsplit(info["url"]), route)
+            answers[frontend] = (status, normalise(body))
+        if len(set(answers.values())) > 1:
+            differences.append((str(route), {fe: (status, body[:300]) for fe, (status, body) in answers.items()}))
+    assert differences == []

@@ -1,0 +1,147 @@
+"""Each front end, driven through its real web server: the route table and what only a server can get wrong."""
+import http.client
+import mailbox
+import os
+import re
+import time
+
+import psycopg2
+import pytest
+
+from scripts.smoke import check
+from tests.frontends.browser import Browser
+from tests.frontends.conftest import BODY_LIMIT
+from tests.route_table import ROUTES
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_route_table_through_the_front_end(stack, route):
+    from urllib.parse import urlsplit
+
+    assert check(urlsplit(stack["url"]), route) is None
+
+
+def test_static_files_are_served_by_the_web_server_not_flask(stack):
+    answer = Browser(stack["url"]).open("/static/hello.js")
+    assert answer.status == 200 and b"function sayHello()" in answer.body
+    # Files from nginx or Apache carry a hex ETag such as "6555f2a1-1a2"; Werkzeug's says no-cache.
+    assert re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', answer.headers["ETag"])
+    assert "no-cache" not in answer.headers.get("Cache-Control", "")
+    assert "max-age=2592000" in answer.headers["Cache-Control"]
+    assert answer.headers["Server"] in ("nginx", "Apache")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static../yourapplication.wsgi", "/static/../yourapplication.wsgi", "/static/..%2f..%2fyourapplication.wsgi",
+     "/static/%2e%2e/%2e%2e/yourapplication.wsgi", "/static../app/__init__.py", "/static/"],
+)
+def test_static_alias_leaks_no_file_from_outside_the_static_folder(stack, path):
+    connection = http.client.HTTPConnection("127.0.0.1", stack["port"], timeout=10)
+    connection.request("GET", path)  # sent exactly as written, no client-side normalising
+    response = connection.getresponse()
+    body = response.read()
+    assert response.status in (400, 403, 404)
+    assert b"create_app" not in body and b"import" not in body
+
+
+def post_raw(stack, path, body: bytes, content_type: str) -> tuple[int, bytes]:
+    """POST a body even when the server answers before reading it (as it does for an oversize one)."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack["port"], timeout=30)
+    connection.putrequest("POST", path)
+    connection.putheader("Content-Type", content_type)
+    connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders()
+    try:
+        connection.send(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def test_an_upload_over_the_limit_gets_413_from_the_web_server(stack):
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\r\n").encode()
+    body += b"x" * (BODY_LIMIT + 1) + f"\r\n--{boundary}--\r\n".encode()
+    status, answer = post_raw(stack, "/uploader", body, f"multipart/form-data; boundary={boundary}")
+    assert status == 413
+    assert b"larger than this site's limit" in answer  # the web server's page, not Flask's
+    assert os.listdir(os.path.join(stack["state"], "uploads")) == []
+
+
+def test_an_upload_under_the_limit_reaches_the_app(stack):
+    browser = Browser(stack["url"])
+    token = browser.csrf_token()
+    boundary = "b0undary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n',
+             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="../../escape.txt"\r\n\r\n']
+    body = "".join(parts).encode() + b"y" * 1000 + f"\r\n--{boundary}--\r\n".encode()
+    answer = browser.open("/uploader", "POST", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert answer.status == 303
+    assert "escape.txt" in os.listdir(os.path.join(stack["state"], "uploads"))
+
+
+def test_forwarded_headers_from_a_client_are_not_believed(stack):
+    spoofed = {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "X-Forwarded-Ssl": "on"}
+    info = Browser(stack["url"]).open("/request/info", headers=spoofed)
+    assert info.status == 200, info.text
+    data = __import__("json").loads(info.body)
+    port = stack["port"]
+    assert data["remote_addr"] == "127.0.0.1"
+    assert data["scheme"] == "http"
+    assert data["external_index"] == f"http://127.0.0.1:{port}/"
+
+
+def test_external_urls_and_redirects_carry_the_host_and_port_the_client_used(stack):
+    port = stack["port"]
+    browser = Browser(stack["url"])
+    info = __import__("json").loads(browser.open("/request/info", headers={"Host": f"shop.example:{port}"}).body)
+    assert info["external_index"] == f"http://shop.example:{port}/"
+    assert browser.open("/python").headers["Location"] in ("/python/", f"http://127.0.0.1:{port}/python/")
+
+
+def test_head_answers_with_headers_and_no_body(stack):
+    connection = http.client.HTTPConnection("127.0.0.1", stack["port"], timeout=10)
+    connection.request("HEAD", "/")
+    response = connection.getresponse()
+    assert response.status == 200 and response.read() == b""
+    assert int(response.headers["Content-Length"]) > 0 or response.headers.get("Transfer-Encoding")
+
+
+def test_the_session_cookie_survives_a_round_trip_and_csrf_forms_work(stack):
+    browser = Browser(stack["url"])
+    answer = browser.post_form("/login?next=/about", {"username": "ann"})
+    assert answer.status == 302 and answer.headers["Location"].endswith("/about")
+    assert "Logged in as ann." in browser.open("/about").text
+    assert browser.post_form("/contact", {"name": "Ann", "gender": "F", "email": "a@example.com", "age": "30", "language": "py"}).status == 200
+
+
+def test_mail_reaches_the_smtp_sink(stack):
+    subject = f"through {stack['frontend']}"
+    answer = Browser(stack["url"]).post_form("/mail", {"recipient": "to@example.com", "subject": subject, "body": "hi", "attach": "y"})
+    assert answer.status == 303, answer.text
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        subjects = [m["Subject"] for m in mailbox.Maildir(stack["maildir"], create=False)] if os.path.isdir(stack["maildir"]) else []
+        if subject in subjects:
+            break
+        time.sleep(0.2)
+    assert subject in subjects
+
+
+def test_users_api_works_end_to_end_against_postgresql(stack):
+    browser = Browser(stack["url"])
+    auth = {"Authorization": f"Bearer {stack['api_token']}", "Content-Type": "application/json"}
+    name = f"api-{stack['frontend']}"
+    created = browser.open("/api/users/", "POST", f'{{"username": "{name}", "email": "x@example.com"}}'.encode(), auth)
+    assert created.status == 201, created.text  # Apache passes Authorization only with WSGIPassAuthorization On
+    location = created.headers["Location"]
+    with psycopg2.connect(stack["database_url"]) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT email FROM users WHERE username = %s", (name,))
+        assert cursor.fetchone() == ("x@example.com",)
+    path = location[location.index("/api/"):]
+    assert browser.open(path, "PUT", f'{{"username": "{name}", "email": "y@example.com"}}'.encode(), auth).status == 200
+    assert browser.open(path, "DELETE", headers=auth).status == 204
+    assert browser.open(path).status == 404
+    assert browser.open("/api/users/", "POST", b"{}", {"Content-Type": "application/json"}).status == 401
