@@ -4,14 +4,20 @@ SHELL := /bin/bash
 
 VENV ?= .venv
 # Debian's own interpreter when there is one: Apache's daemon user can read it (a pyenv build
-# under /root cannot be read by www-data), so the same venv serves mod_wsgi later.
+# under /root cannot be read by www-data), so the same venv serves mod_wsgi.
 BASE_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
+export BASE_PYTHON
+PIP := $(VENV)/bin/python -m pip
 FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+FRONTEND ?= gunicorn
+NATIVE_PORT ?= 8080
+BASE_URL ?= http://127.0.0.1:8080
+QUICK_PORT ?= 8000
 
-.PHONY: help run test venv upgrade-deps clean
+.PHONY: help run test venv quick up-native down-native smoke upgrade-deps clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,23 +28,45 @@ run: venv ## Dev server on http://127.0.0.1:5000 (SQLite in instance/, mail logg
 
 test: ## Install what the tests need (apt on Debian as root), then run the whole suite
 	scripts/system-deps test
-	@$(MAKE) --no-print-directory venv
+	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+quick: ## The app through mod_wsgi-express on http://127.0.0.1:8000 (QUICK_PORT=…)
+	scripts/system-deps apache
+	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
+	scripts/quick $(QUICK_PORT)
+
+up-native: ## Start FRONTEND=apache|gunicorn|fastcgi with PostgreSQL and mail on NATIVE_PORT (8080)
+	scripts/system-deps native
+	@$(MAKE) --no-print-directory venv $(if $(filter apache,$(FRONTEND)),$(VENV)/.mod_wsgi)
+	$(VENV)/bin/python -m stack up --frontend $(FRONTEND) --port $(NATIVE_PORT)
+
+down-native: ## Stop what up-native started (by pid, nothing else)
+	@if [ -x $(VENV)/bin/python ]; then $(VENV)/bin/python -m stack down; fi
+
+smoke: ## Request every route of the route table from BASE_URL (default the stack on :8080)
+	python3 scripts/smoke.py $(BASE_URL)
 
 venv: $(VENV)/.installed ## Create .venv with the pinned packages
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	scripts/system-deps run
 	$(BASE_PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[test]'
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -e '.[test,deploy]'
+	touch $@
+
+# mod_wsgi compiles against Apache (apxs) and this venv's Python; a cached wheel built for
+# another interpreter would load the wrong libpython, hence --no-cache-dir.
+$(VENV)/.mod_wsgi: $(VENV)/.installed
+	$(PIP) install -q --no-cache-dir -c constraints.txt -e '.[apache]'
 	touch $@
 
 upgrade-deps: ## Re-resolve constraints.txt from the pins in pyproject.toml (then run make test)
 	rm -rf .venv-upgrade
 	$(BASE_PYTHON) -m venv .venv-upgrade
 	.venv-upgrade/bin/python -m pip install -q --upgrade pip
-	.venv-upgrade/bin/python -m pip install -q '.[test]'
+	.venv-upgrade/bin/python -m pip install -q '.[test,deploy,apache]'
 	.venv-upgrade/bin/python -m pip freeze --exclude-editable | grep -v '^flask-reference-app' > constraints.txt
 	rm -rf .venv-upgrade
 

@@ -1,0 +1,86 @@
+"""The flup server entry on its own, spoken to by a real FastCGI client (cgi-fcgi from libfcgi-bin)."""
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from stack.postgres import free_port
+from tests.services import unavailable
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SERVER = os.path.join(ROOT, "deploy", "fastcgi", "fcgi_server.py")
+
+
+@pytest.fixture
+def start_flup(tmp_path):
+    started = []
+
+    def start(bind: str):
+        env = {**os.environ, "SECRET_KEY": "flup-test", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+               "UPLOAD_FOLDER": str(tmp_path / "uploads"), "APP_ENV_FILE": "/dev/null"}
+        env.pop("FLASK_DEBUG", None)
+        log = open(tmp_path / "flup.log", "w+")
+        process = subprocess.Popen([sys.executable, SERVER, bind], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        started.append(process)
+        deadline = time.monotonic() + 30
+        while "flup FastCGI server on" not in open(tmp_path / "flup.log").read():
+            assert process.poll() is None and time.monotonic() < deadline, open(tmp_path / "flup.log").read()
+            time.sleep(0.1)
+        return process, tmp_path / "flup.log"
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def fastcgi_get(address: str, path: str) -> str:
+    """One request through cgi-fcgi, the FastCGI client from the FastCGI developer's kit."""
+    if not shutil.which("cgi-fcgi"):
+        unavailable("cgi-fcgi is not installed (apt-get install libfcgi-bin)")
+    env = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "localhost",
+           "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost"}
+    result = subprocess.run(["cgi-fcgi", "-bind", "-connect", address], env=env, capture_output=True, timeout=30)
+    return result.stdout.decode()
+
+
+def test_flup_serves_a_fastcgi_client_over_tcp(start_flup):
+    port = free_port()
+    start_flup(f"127.0.0.1:{port}")
+    answer = fastcgi_get(f"127.0.0.1:{port}", "/hello")
+    assert answer.startswith("Status: 200") and answer.endswith("Hello World")
+
+
+def test_flup_unix_socket_is_reachable_by_the_group_only(start_flup, tmp_path):
+    path = tmp_path / "fcgi.sock"
+    start_flup(f"unix:{path}")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o770  # umask 007: nginx joins the app's group
+    assert "Hello World" in fastcgi_get(str(path), "/hello")
+
+
+def test_sigterm_stops_flup_cleanly_and_removes_its_socket(start_flup, tmp_path):
+    path = tmp_path / "fcgi.sock"
+    process, log = start_flup(f"unix:{path}")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    assert "stopped" in open(log).read()
+    assert not path.exists()
+
+
+def test_sighup_restarts_flup_in_place_and_it_keeps_serving(start_flup):
+    port = free_port()
+    process, log = start_flup(f"127.0.0.1:{port}")
+    process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while open(log).read().count("flup FastCGI server on") < 2:
+        assert process.poll() is None and time.monotonic() < deadline, open(log).read()
+        time.sleep(0.1)
+    assert "SIGHUP: restarting" in open(log).read()
+    assert "Hello World" in fastcgi_get(f"127.0.0.1:{port}", "/hello")  # same pid, new interpreter
+    assert process.poll() is None
