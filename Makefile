@@ -13,7 +13,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 FRONTEND ?= gunicorn
-NATIVE_PORT ?= 8080
+# up-native takes PORT=… as the issue and README say; make run keeps PORT for the dev server.
+NATIVE_PORT ?= $(if $(filter command line,$(origin PORT)),$(PORT),8080)
 BASE_URL ?= http://127.0.0.1:8080
 QUICK_PORT ?= 8000
 
@@ -36,7 +37,7 @@ quick: ## The app through mod_wsgi-express on http://127.0.0.1:8000 (QUICK_PORT=
 	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
 	scripts/quick $(QUICK_PORT)
 
-up-native: ## Start FRONTEND=apache|gunicorn|fastcgi with PostgreSQL and mail on NATIVE_PORT (8080)
+up-native: ## Start FRONTEND=apache|gunicorn|fastcgi [PORT=8080] with PostgreSQL and mail
 	scripts/system-deps native
 	@$(MAKE) --no-print-directory venv $(if $(filter apache,$(FRONTEND)),$(VENV)/.mod_wsgi)
 	$(VENV)/bin/python -m stack up --frontend $(FRONTEND) --port $(NATIVE_PORT)
