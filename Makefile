@@ -18,7 +18,11 @@ NATIVE_PORT ?= $(if $(filter command line,$(origin PORT)),$(PORT),8080)
 BASE_URL ?= http://127.0.0.1:8080
 QUICK_PORT ?= 8000
 
-.PHONY: help run test venv quick up-native down-native smoke upgrade-deps clean
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+PROFILE ?= gunicorn
+ALL_PROFILES := --profile apache --profile gunicorn --profile fastcgi
+
+.PHONY: help run test venv quick up-native down-native smoke up down logs e2e upgrade-deps clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,6 +51,19 @@ down-native: ## Stop what up-native started (by pid, nothing else)
 
 smoke: ## Request every route of the route table from BASE_URL (default the stack on :8080)
 	python3 scripts/smoke.py $(BASE_URL)
+
+up: ## docker compose: build and start PROFILE=gunicorn|apache|fastcgi on http://localhost:8080
+	@test -f .env || { echo "copy .env.example to .env and set SECRET_KEY first"; exit 1; }
+	$(COMPOSE) --profile $(PROFILE) up -d --build
+
+down: ## docker compose: stop every profile (volumes are kept)
+	$(COMPOSE) $(ALL_PROFILES) down
+
+logs: ## docker compose: follow the logs of every service
+	$(COMPOSE) $(ALL_PROFILES) logs -f --tail 100
+
+e2e: ## Build the images, then up, smoke, server checks and down for every profile
+	scripts/e2e
 
 venv: $(VENV)/.installed ## Create .venv with the pinned packages
 

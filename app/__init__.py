@@ -16,7 +16,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.require_production_secret(app)
-    os.makedirs(app.instance_path, exist_ok=True)
+    # Folders the app writes to; the instance folder only when the embedded SQLite lives there,
+    # so a server whose code folder is read-only never needs it.
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith(f"sqlite:///{app.instance_path}"):
+        os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
     configure_logging(app)

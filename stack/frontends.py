@@ -7,7 +7,6 @@ import grp
 import importlib.util
 import os
 import pwd
-import shutil
 import sys
 
 from .processes import SERVICE_USER
@@ -80,7 +79,6 @@ def nginx_config(state: str, site_template: str, values: dict) -> str:
     """The operator's site file and snippet, inside the self-contained main config from deploy/."""
     render_to(state, "flask-app.conf", "nginx/snippets/flask-app.conf.template", values)
     render_to(state, "site.conf", site_template, values)
-    shutil.copy("/etc/nginx/fastcgi_params", os.path.join(state, "fastcgi_params"))
     for name in NGINX_TEMP:
         os.makedirs(os.path.join(state, name), exist_ok=True)
     return render_to(state, "nginx.conf", "nginx/nginx.conf.template", values)

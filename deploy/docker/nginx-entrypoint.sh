@@ -1,0 +1,19 @@
+#!/bin/sh
+# Entry of the nginx image: fill the deploy/nginx templates with envsubst (defaults from
+# defaults.env, each overridden by the environment), then run nginx in the foreground.
+set -eu
+dir=/etc/nginx/flask-reference
+# One variable for both limits: the app's MAX_CONTENT_LENGTH sets nginx's client_max_body_size.
+if [ -z "${MAX_BODY_SIZE:-}" ] && [ -n "${MAX_CONTENT_LENGTH:-}" ]; then
+  export MAX_BODY_SIZE="$MAX_CONTENT_LENGTH"
+fi
+while IFS='=' read -r name value; do
+  case "$name" in ''|\#*) continue ;; esac
+  eval "current=\${$name:-}"
+  [ -n "$current" ] || export "$name=$value"
+done < "$dir/defaults.env"
+names=$(sed -n 's/^\([A-Z_]*\)=.*/${\1}/p' "$dir/defaults.env")
+envsubst "$names" < "$dir/templates/snippets/flask-app.conf.template" > "$NGINX_SNIPPETS/flask-app.conf"
+envsubst "$names" < "$dir/templates/$NGINX_SITE_TEMPLATE" > "$NGINX_SITE"
+envsubst "$names" < "$dir/templates/nginx.conf.template" > "$RUN_DIR/nginx.conf"
+exec "$@"
