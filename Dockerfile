@@ -11,7 +11,7 @@ ENV DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates python3 python3-venv python3-dev gcc libc6-dev apache2-dev \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 WORKDIR /src
 COPY pyproject.toml constraints.txt ./
 COPY app ./app
@@ -26,7 +26,7 @@ ENV DEBIAN_FRONTEND=noninteractive PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 P
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 libpython3.11 \
- && rm -rf /var/lib/apt/lists/* \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --home-dir /srv/flask-reference --shell /usr/sbin/nologin app \
  && mkdir -p /var/lib/flask-reference/uploads /run/flask-reference \
@@ -52,7 +52,7 @@ CMD ["gunicorn", "-c", "/srv/flask-reference/deploy/gunicorn/gunicorn.conf.py"]
 # ---- fastcgi: the flup server behind nginx ----
 FROM python AS fastcgi
 # hadolint ignore=DL3008
-RUN apt-get update && apt-get install -y --no-install-recommends libfcgi-bin && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libfcgi-bin && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 ENV FCGI_BIND=0.0.0.0:9000
 USER 10001:10001
 EXPOSE 9000
@@ -63,7 +63,7 @@ CMD ["python3", "/srv/flask-reference/deploy/fastcgi/fcgi_server.py"]
 # ---- apache: Apache + mod_wsgi daemon mode, serving the app and its static files ----
 FROM python AS apache
 # hadolint ignore=DL3008
-RUN apt-get update && apt-get install -y --no-install-recommends apache2 && rm -rf /var/lib/apt/lists/* \
+RUN apt-get update && apt-get install -y --no-install-recommends apache2 && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && rm -f /etc/apache2/sites-enabled/*
 ENV LISTEN_ADDRESS=* LISTEN_PORT=8080 WSGI_USER=app WSGI_GROUP=app RUN_DIR=/run/flask-reference \
     APACHE_SITE=/run/flask-reference/site.conf APACHE_ERROR_LOG=/dev/stderr APACHE_ACCESS_LOG=/dev/stdout \
@@ -82,7 +82,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nginx gettext-base curl \
- && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/* \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /etc/nginx/sites-enabled/* \
  && mkdir -p /run/flask-reference /etc/nginx/flask-reference \
  && chown -R www-data:www-data /run/flask-reference /etc/nginx/flask-reference \
  && ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log
