@@ -145,3 +145,11 @@ def test_users_api_works_end_to_end_against_postgresql(stack):
     assert browser.open(path, "DELETE", headers=auth).status == 204
     assert browser.open(path).status == 404
     assert browser.open("/api/users/", "POST", b"{}", {"Content-Type": "application/json"}).status == 401
+
+
+def test_text_answers_are_compressed_for_clients_that_ask(stack):
+    answer = Browser(stack["url"]).open("/", headers={"Accept-Encoding": "gzip"})
+    assert answer.headers["Content-Encoding"] == "gzip"
+    import gzip
+
+    assert b"Every topic of the Flask notes" in gzip.decompress(answer.body)
