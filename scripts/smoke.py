@@ -43,20 +43,24 @@ def check(base, route) -> str | None:
     return None
 
 
+def report(results) -> int:
+    """Print a line per (name, problem or None), then 'N passed, N failed'; the exit status."""
+    passed = failed = 0
+    for name, problem in results:
+        if problem is None:
+            passed += 1
+            print(f"ok    {name}", flush=True)
+        else:
+            failed += 1
+            print(f"FAIL  {name}: {problem}", flush=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def main() -> int:
     base_url = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BASE_URL") or "http://127.0.0.1:8080"
     base = urllib.parse.urlsplit(base_url)
-    passed = failed = 0
-    for route in ROUTES:
-        problem = check(base, route)
-        if problem is None:
-            passed += 1
-            print(f"ok    {route}")
-        else:
-            failed += 1
-            print(f"FAIL  {route}: {problem}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return report((route, check(base, route)) for route in ROUTES)
 
 
 if __name__ == "__main__":
