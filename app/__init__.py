@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     configure_logging(app)
     register_hooks(app)  # first, so the request id and timer exist before any extension's own hooks
+    register_security_headers(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -36,6 +37,12 @@ def configure_logging(app: Flask) -> None:
     from .logs import configure
 
     configure(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from .security import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Settings: defaults in code, values from environment variables (listed in .env.example)."""
 import os
 
+from sqlalchemy.engine import make_url
+
 # The only key allowed outside debug and testing is one the operator chose.
 DEV_SECRET_KEY = "dev-only-not-a-secret"
 MIB = 1024 * 1024
@@ -22,6 +24,26 @@ def _list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def _secret(name: str) -> str | None:
+    """NAME, or the content of the file NAME_FILE (Docker and compose secrets), without the newline."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        with open(path) as secret:
+            return secret.read().strip()
+    return os.environ.get(name) or None
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'app.sqlite3')}"
+    # Heroku-style URLs say postgres://, which SQLAlchemy 2 no longer accepts.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    password = _secret("DATABASE_PASSWORD")
+    if password:  # kept out of DATABASE_URL so it can come from a secret file
+        url = make_url(url).set(password=password).render_as_string(hide_password=False)
+    return url
+
+
 def _engine_options(url: str) -> dict:
     options = {"pool_pre_ping": True}  # a connection dropped by a database restart is replaced, not used
     if url.startswith("postgresql"):
@@ -31,12 +53,9 @@ def _engine_options(url: str) -> dict:
 
 def from_env(instance_path: str) -> dict:
     """Read every setting once, when the app is created."""
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'app.sqlite3')}"
-    # Heroku-style URLs say postgres://, which SQLAlchemy 2 no longer accepts.
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url[len("postgres://"):]
+    database_url = _database_url(instance_path)
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or DEV_SECRET_KEY,
+        "SECRET_KEY": _secret("SECRET_KEY") or DEV_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
@@ -44,13 +63,15 @@ def from_env(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
-        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_PASSWORD": _secret("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Flask reference <noreply@localhost>"),
         # With no MAIL_SERVER configured there is nowhere to send: log the message instead.
         "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", "MAIL_SERVER" not in os.environ),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * MIB),
+        # Extensions an upload may have. Never html, svg or js: served back, they could run as this site.
+        "UPLOAD_EXTENSIONS": _list("UPLOAD_EXTENSIONS", "txt,md,csv,pdf,png,jpg,jpeg,gif,webp,zip"),
         "CORS_ORIGINS": _list("CORS_ORIGINS", "*"),
         "API_TOKEN": os.environ.get("API_TOKEN") or None,
         "MAINTENANCE_FILE": os.environ.get("MAINTENANCE_FILE") or os.path.join(instance_path, "maintenance"),
@@ -71,6 +92,7 @@ def require_production_secret(app) -> None:
     if app.config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
         raise SystemExit(
             "SECRET_KEY is not set: export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+            " (or SECRET_KEY_FILE=/path/to/a/file holding it)"
         )
 
 

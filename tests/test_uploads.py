@@ -16,7 +16,7 @@ def test_upload_is_saved_in_the_upload_folder_and_listed(app, client, post_form)
     assert 'href="/uploads/notes.txt"' in client.get("/uploads/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("name", ["../../x.txt", "/etc/passwd", "..\\..\\x.txt", "a/../../b.txt"])
+@pytest.mark.parametrize("name", ["../../x.txt", "/etc/passwd.txt", "..\\..\\x.txt", "a/../../b.txt"])
 def test_upload_names_cannot_leave_the_upload_folder(app, post_form, name):
     assert upload(post_form, name).status_code == 303
     folder = app.config["UPLOAD_FOLDER"]
@@ -41,7 +41,7 @@ def test_upload_never_replaces_a_stored_file(app, post_form):
 
 def test_upload_rejects_files_over_the_limit_with_a_friendly_413(app, post_form):
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    response = upload(post_form, "big.bin", b"x" * (1024 * 1024 + 1))
+    response = upload(post_form, "big.zip", b"x" * (1024 * 1024 + 1))
     body = response.get_data(as_text=True)
     assert response.status_code == 413
     assert "larger than the 1 MiB limit" in body and "Traceback" not in body
@@ -55,10 +55,20 @@ def test_upload_without_a_file_is_a_400_that_says_so(post_form):
 
 
 def test_uploaded_file_is_offered_back_only_as_a_download(client, post_form):
-    upload(post_form, "page.html", b"<script>alert(1)</script>")
-    response = client.get("/uploads/page.html")
+    upload(post_form, "page.txt", b"<html><script>alert(1)</script></html>")
+    response = client.get("/uploads/page.txt")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.mimetype not in ("text/html", "image/svg+xml")
+
+
+@pytest.mark.parametrize("name", ["evil.html", "x.svg", "run.js", "noextension", "evil.HTML"])
+def test_a_file_type_that_could_run_in_the_browser_is_refused_and_nothing_is_stored(app, post_form, name):
+    response = upload(post_form, name, b"<svg onload=alert(1)></svg>")
+    assert response.status_code == 400
+    assert "files are not accepted here" in response.get_data(as_text=True)
+    assert os.listdir(app.config["UPLOAD_FOLDER"]) == []
 
 
 def test_download_cannot_reach_outside_the_upload_folder(client):

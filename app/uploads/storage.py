@@ -5,8 +5,8 @@ from flask import current_app
 from werkzeug.utils import secure_filename
 
 
-class UnsafeFilename(ValueError):
-    pass
+class RefusedUpload(ValueError):
+    """The file's name cannot be stored: nothing is saved and the message says why."""
 
 
 def upload_folder() -> str:
@@ -17,8 +17,11 @@ def free_name(filename: str) -> str:
     """secure_filename() drops '../' and friends; a clash gets -1, -2… so nothing stored is overwritten."""
     name = secure_filename(filename or "")
     if not name:
-        raise UnsafeFilename(f"{filename!r} is not a usable file name.")
+        raise RefusedUpload(f"{filename!r} is not a usable file name.")
     stem, ext = os.path.splitext(name)
+    allowed = current_app.config["UPLOAD_EXTENSIONS"]
+    if ext.lower().lstrip(".") not in allowed:
+        raise RefusedUpload(f"{ext or 'Files without an extension'} files are not accepted here; allowed: {', '.join(allowed)}.")
     candidate, n = name, 0
     while os.path.exists(os.path.join(upload_folder(), candidate)):
         n += 1

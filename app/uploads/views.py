@@ -19,7 +19,7 @@ def uploader():
             return render_template("uploads/upload.html", form=form), 400
         try:
             name = storage.save(form.file.data)
-        except storage.UnsafeFilename as error:
+        except storage.RefusedUpload as error:
             form.file.errors.append(str(error))
             return render_template("uploads/upload.html", form=form), 400
         flash(f"File uploaded successfully as {name}.", "info")

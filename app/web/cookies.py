@@ -16,7 +16,7 @@ def cookies():
 def set_cookie():
     value = request.args.get("value", "hello")[:100]
     response = make_response(redirect(url_for(".cookies")))
-    response.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="Lax")
+    response.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
 
