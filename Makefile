@@ -15,6 +15,7 @@ PYTEST_ARGS ?=
 FRONTEND ?= gunicorn
 # up-native takes PORT=… as the issue and README say; make run keeps PORT for the dev server.
 NATIVE_PORT ?= $(if $(filter command line,$(origin PORT)),$(PORT),8080)
+HTTPS_PORT ?= 8443
 BASE_URL ?= http://127.0.0.1:8080
 QUICK_PORT ?= 8000
 
@@ -41,10 +42,10 @@ quick: ## The app through mod_wsgi-express on http://127.0.0.1:8000 (QUICK_PORT=
 	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
 	scripts/quick $(QUICK_PORT)
 
-up-native: ## Start FRONTEND=apache|gunicorn|fastcgi [PORT=8080] with PostgreSQL and mail
+up-native: ## Start FRONTEND=apache|gunicorn|fastcgi [PORT=8080 HTTPS_PORT=8443] with PostgreSQL and mail
 	scripts/system-deps native
 	@$(MAKE) --no-print-directory venv $(if $(filter apache,$(FRONTEND)),$(VENV)/.mod_wsgi)
-	$(VENV)/bin/python -m stack up --frontend $(FRONTEND) --port $(NATIVE_PORT)
+	$(VENV)/bin/python -m stack up --frontend $(FRONTEND) --port $(NATIVE_PORT) --https-port $(HTTPS_PORT)
 
 down-native: ## Stop what up-native started (by pid, nothing else)
 	@if [ -x $(VENV)/bin/python ]; then $(VENV)/bin/python -m stack down; fi

@@ -27,7 +27,9 @@ def settings(environ=os.environ) -> dict:
     values.update({name: environ[name] for name in values if environ.get(name)})
     if not environ.get("MAX_BODY_SIZE") and environ.get("MAX_CONTENT_LENGTH"):
         values["MAX_BODY_SIZE"] = environ["MAX_CONTENT_LENGTH"]  # one variable for both limits
-    return values
+    # A default may name another variable, as TLS_CERT names SERVER_NAME; as in a shell, it is
+    # filled with that variable's final value.
+    return {name: render(value, values) for name, value in values.items()}
 
 
 def render(text: str, values: dict) -> str:

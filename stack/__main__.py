@@ -15,7 +15,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start PostgreSQL, an SMTP sink, the app server and the web server")
     up.add_argument("--frontend", choices=FRONTENDS, required=True)
-    up.add_argument("--port", type=int, default=8080)
+    up.add_argument("--port", type=int, default=8080, help="plain HTTP, which redirects to HTTPS")
+    up.add_argument("--https-port", type=int, default=8443)
     up.add_argument("--state", help=f"folder for configs, logs and pids (default {DEFAULT_ROOT}/FRONTEND)")
     down = sub.add_parser("down", help="stop what `up` started (every stack under .native/ by default)")
     down.add_argument("--state", action="append")
@@ -28,11 +29,12 @@ def main(argv=None) -> int:
             print(f"a stack is already recorded in {state}; run `make down-native` first", file=sys.stderr)
             return 1
         try:
-            info = runner.up(args.frontend, args.port, state)
+            info = runner.up(args.frontend, args.port, state, https_port=args.https_port)
         except runner.StackError as error:
             print(f"up-native failed: {error}", file=sys.stderr)
             return 1
-        print(f"{args.frontend} stack answering on {info['url']}")
+        print(f"{args.frontend} stack answering on {info['url']} (and {info['http_url']}, which redirects)")
+        print(f"  its local CA: {info['tls']['ca']}  (curl --cacert …, or SSL_CERT_FILE=… make smoke)")
         print(f"  API token: {info['api_token']}   mail: {info['maildir']}   logs and configs: {state}")
         print(info["url"])
         return 0

@@ -34,7 +34,7 @@ def service_account() -> tuple[str, str]:
     return pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
 
 
-def template_values(state: str, port: int, env: dict) -> dict:
+def template_values(state: str, info: dict, env: dict) -> dict:
     user, group = service_account()
     values = render.settings(env)
     wsgi_spec = importlib.util.find_spec("mod_wsgi.server")
@@ -44,7 +44,11 @@ def template_values(state: str, port: int, env: dict) -> dict:
         STATIC_DIR=os.path.join(PROJECT_DIR, "app", "static"),
         SERVER_NAME="127.0.0.1",
         LISTEN_ADDRESS="127.0.0.1",  # loopback only: nothing here is meant for the network
-        LISTEN_PORT=str(port),
+        LISTEN_PORT=str(info["port"]),
+        HTTPS_PORT=str(info["https_port"]),
+        TLS_CERT=info["tls"]["cert"],
+        TLS_KEY=info["tls"]["key"],
+        ACME_ROOT=os.path.join(state, "acme"),
         RUN_DIR=state,
         NGINX_USER=user,
         NGINX_SITE=os.path.join(state, "site.conf"),
@@ -77,7 +81,8 @@ def render_to(state: str, name: str, template: str, values: dict) -> str:
 
 def nginx_config(state: str, site_template: str, values: dict) -> str:
     """The operator's site file and snippet, inside the self-contained main config from deploy/."""
-    render_to(state, "flask-app.conf", "nginx/snippets/flask-app.conf.template", values)
+    for snippet in ("flask-app", "flask-tls", "flask-redirect"):
+        render_to(state, f"{snippet}.conf", f"nginx/snippets/{snippet}.conf.template", values)
     render_to(state, "site.conf", site_template, values)
     for name in NGINX_TEMP:
         os.makedirs(os.path.join(state, name), exist_ok=True)

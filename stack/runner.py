@@ -3,6 +3,7 @@ import json
 import os
 import secrets
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ import urllib.request
 
 from . import frontends, processes
 from .postgres import PostgresCluster, find_bindir, free_port
+from .tls import make_certificates
 
 PROJECT_DIR = frontends.PROJECT_DIR
 VENV_BIN = os.path.dirname(sys.executable)
@@ -35,6 +37,7 @@ def app_environment(state: str, frontend: str, database_url: str, smtp_port: int
         # client's address, host and scheme directly, so they trust no forwarded header.
         PROXY_FIX_COUNT="1" if frontend == "gunicorn" else "0",
         APP_ENV_FILE="/dev/null",
+        SESSION_COOKIE_SECURE="true",  # every page is served over HTTPS
     )
     return env
 
@@ -48,20 +51,27 @@ def wait_until(check, timeout: float, what: str, state: str) -> None:
     raise StackError(f"{what} did not come up within {timeout:.0f} s; logs are in {state}")
 
 
-def answers(url: str) -> bool:
+def answers(url: str, ca_file: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=5, context=ssl.create_default_context(cafile=ca_file)) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
 
 
-def up(frontend: str, port: int, state: str) -> dict:
+def up(frontend: str, port: int, state: str, https_port: int | None = None, tls_dir: str | None = None) -> dict:
+    """Start the stack; plain HTTP on port redirects to HTTPS on https_port (a free one if None).
+
+    tls_dir holds ca.pem, cert.pem and key.pem to share between stacks; made in the state folder if None.
+    """
     if frontend not in frontends.FRONTENDS:
         raise StackError(f"FRONTEND must be one of {', '.join(frontends.FRONTENDS)}")
     os.makedirs(state, exist_ok=True)
     os.chmod(state, 0o755)  # the postgres and www-data users must reach their files inside
-    info = {"frontend": frontend, "port": port, "state": state, "url": f"http://127.0.0.1:{port}/"}
+    https_port = https_port or free_port()
+    tls = make_certificates(tls_dir or os.path.join(state, "tls"))
+    info = {"frontend": frontend, "port": port, "https_port": https_port, "state": state, "tls": tls,
+            "http_url": f"http://127.0.0.1:{port}/", "url": f"https://127.0.0.1:{https_port}/"}
     save(state, info)
     try:
         _start(info)
@@ -98,7 +108,7 @@ def _start(info: dict) -> None:
     if migrate.returncode != 0:
         raise StackError(f"flask db upgrade failed:\n{migrate.stderr}")
 
-    values = frontends.template_values(state, port, env)
+    values = frontends.template_values(state, info, env)
     if frontend == "gunicorn":
         command = [os.path.join(VENV_BIN, "gunicorn"), "-c", os.path.join(frontends.DEPLOY, "gunicorn", "gunicorn.conf.py"), "--bind", values["GUNICORN_UPSTREAM"]]
         info["app_pid"] = processes.start(command, os.path.join(state, "gunicorn.log"), env, drop_root=True, cwd=PROJECT_DIR)
@@ -121,7 +131,7 @@ def _start(info: dict) -> None:
         _check(["nginx", "-c", config, "-p", state, "-e", os.path.join(state, "nginx-error.log")], env)
     info["web_config"] = config
     save(state, info)
-    wait_until(lambda: answers(info["url"]), 90, f"{frontend} on {info['url']}", state)
+    wait_until(lambda: answers(info["url"], info["tls"]["ca"]), 90, f"{frontend} on {info['url']}", state)
 
 
 def _service_ids() -> tuple[int, int]:

@@ -33,7 +33,11 @@ class Browser:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
 
     def open(self, path, method="GET", data=None, headers=None) -> Answer:
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        headers = dict(headers or {})
+        if method != "GET":
+            # As a browser does on a same-site form post; Flask-WTF requires it over HTTPS.
+            headers.setdefault("Referer", self.base + "/")
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         try:
             with self.opener.open(request, timeout=30) as response:
                 return Answer(response.status, response.headers, response.read())

@@ -8,6 +8,7 @@ import pytest
 from stack import runner
 from stack.frontends import FRONTENDS
 from stack.postgres import free_port
+from stack.tls import make_certificates
 from tests.services import unavailable
 
 # Small, so the limit tests send 1 MiB and not 16; the app and the web servers read the same value.
@@ -23,14 +24,17 @@ def stacks():
         unavailable(f"{', '.join(missing)} not installed (apt-get install nginx apache2 apache2-dev)")
     root = tempfile.mkdtemp(prefix="frontends-")
     os.chmod(root, 0o755)  # the postgres and www-data users work inside
+    tls = make_certificates(os.path.join(root, "tls"))  # one local CA for the three
     os.environ["MAX_CONTENT_LENGTH"] = str(BODY_LIMIT)
+    os.environ["SSL_CERT_FILE"] = tls["ca"]  # Python's HTTPS clients here trust that CA
     started = {}
     try:
         for frontend in FRONTENDS:
-            started[frontend] = runner.up(frontend, free_port(), os.path.join(root, frontend))
+            state = os.path.join(root, frontend)
+            started[frontend] = runner.up(frontend, free_port(), state, https_port=free_port(), tls_dir=os.path.dirname(tls["ca"]))
         yield started
     finally:
-        del os.environ["MAX_CONTENT_LENGTH"]
+        del os.environ["MAX_CONTENT_LENGTH"], os.environ["SSL_CERT_FILE"]
         for info in started.values():
             runner.down(info["state"])
         shutil.rmtree(root, ignore_errors=True)

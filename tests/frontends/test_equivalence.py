@@ -6,7 +6,10 @@ bodies (CSRF tokens, request ids, timings, the stack's own port) are masked firs
 import re
 from urllib.parse import urlsplit
 
+import pytest
+
 from scripts.smoke import request
+from tests.frontends.browser import Browser
 from tests.route_table import ROUTES
 
 MASKS = [
@@ -22,6 +25,20 @@ def normalise(body: str) -> str:
     for pattern, replacement in MASKS:
         body = pattern.sub(replacement, body)
     return body
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Strict-Transport-Security")
+
+
+@pytest.mark.parametrize("path", ["/", "/api/users/", "/no/such/page", "/static/hello.js"], ids=["html", "json", "error", "static"])
+def test_security_headers_are_the_same_through_every_front_end(stacks, path):
+    seen = {}
+    for frontend, info in stacks.items():
+        answer = Browser(info["url"]).open(path)
+        seen[frontend] = tuple(answer.headers.get(name) for name in SECURITY_HEADERS)
+        assert None not in seen[frontend], (frontend, path, seen[frontend])
+        assert re.fullmatch(r"[A-Za-z]*", answer.headers.get("Server", "")), answer.headers["Server"]  # no version
+    assert len(set(seen.values())) == 1, seen
 
 
 def test_every_route_answers_the_same_through_every_front_end(stacks):

@@ -1,5 +1,6 @@
 """Each front end, driven through its real web server: the route table and what only a server can get wrong."""
 import http.client
+import json
 import mailbox
 import os
 import re
@@ -12,6 +13,11 @@ from scripts.smoke import check
 from tests.frontends.browser import Browser
 from tests.frontends.conftest import BODY_LIMIT
 from tests.route_table import ROUTES
+
+
+def https_connection(stack) -> http.client.HTTPSConnection:
+    """A raw connection, for requests a normal client would not send (SSL_CERT_FILE trusts the local CA)."""
+    return http.client.HTTPSConnection("127.0.0.1", stack["https_port"], timeout=30)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
@@ -37,7 +43,7 @@ def test_static_files_are_served_by_the_web_server_not_flask(stack):
      "/static/%2e%2e/%2e%2e/yourapplication.wsgi", "/static../app/__init__.py", "/static/"],
 )
 def test_static_alias_leaks_no_file_from_outside_the_static_folder(stack, path):
-    connection = http.client.HTTPConnection("127.0.0.1", stack["port"], timeout=10)
+    connection = https_connection(stack)
     connection.request("GET", path)  # sent exactly as written, no client-side normalising
     response = connection.getresponse()
     body = response.read()
@@ -47,7 +53,7 @@ def test_static_alias_leaks_no_file_from_outside_the_static_folder(stack, path):
 
 def post_raw(stack, path, body: bytes, content_type: str) -> tuple[int, bytes]:
     """POST a body even when the server answers before reading it (as it does for an oversize one)."""
-    connection = http.client.HTTPConnection("127.0.0.1", stack["port"], timeout=30)
+    connection = https_connection(stack)
     connection.putrequest("POST", path)
     connection.putheader("Content-Type", content_type)
     connection.putheader("Content-Length", str(len(body)))
@@ -86,23 +92,46 @@ def test_forwarded_headers_from_a_client_are_not_believed(stack):
     spoofed = {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "X-Forwarded-Ssl": "on"}
     info = Browser(stack["url"]).open("/request/info", headers=spoofed)
     assert info.status == 200, info.text
-    data = __import__("json").loads(info.body)
-    port = stack["port"]
+    data = json.loads(info.body)
     assert data["remote_addr"] == "127.0.0.1"
-    assert data["scheme"] == "http"
-    assert data["external_index"] == f"http://127.0.0.1:{port}/"
+    assert data["scheme"] == "https"  # what the client really used, not what it claimed
+    assert data["external_index"] == f"https://127.0.0.1:{stack['https_port']}/"
 
 
-def test_external_urls_and_redirects_carry_the_host_and_port_the_client_used(stack):
-    port = stack["port"]
+def test_external_urls_and_redirects_carry_https_and_the_host_and_port_the_client_used(stack):
+    port = stack["https_port"]
     browser = Browser(stack["url"])
-    info = __import__("json").loads(browser.open("/request/info", headers={"Host": f"shop.example:{port}"}).body)
-    assert info["external_index"] == f"http://shop.example:{port}/"
-    assert browser.open("/python").headers["Location"] in ("/python/", f"http://127.0.0.1:{port}/python/")
+    info = json.loads(browser.open("/request/info", headers={"Host": f"shop.example:{port}"}).body)
+    assert info["external_index"] == f"https://shop.example:{port}/"
+    assert info["scheme"] == "https" and info["url"].startswith("https://")
+    assert browser.open("/python").headers["Location"] in ("/python/", f"https://127.0.0.1:{port}/python/")
+
+
+def test_plain_http_redirects_to_https_except_the_acme_challenge(stack):
+    plain = Browser(stack["http_url"])
+    answer = plain.open("/about?x=1")
+    assert answer.status in (301, 308)
+    assert answer.headers["Location"] == f"https://127.0.0.1:{stack['https_port']}/about?x=1"
+    challenge = os.path.join(stack["state"], "acme", ".well-known", "acme-challenge")
+    os.makedirs(challenge, exist_ok=True)
+    with open(os.path.join(challenge, "token123"), "w") as token:
+        token.write("token123.thumbprint")
+    os.chmod(challenge, 0o755)
+    answer = plain.open("/.well-known/acme-challenge/token123")
+    assert answer.status == 200 and answer.text == "token123.thumbprint"
+
+
+def test_https_answers_carry_hsts_and_a_secure_session_cookie(stack):
+    browser = Browser(stack["url"])
+    page = browser.open("/login")
+    assert page.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+    cookie = page.headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert browser.open("/static/hello.js").headers["Strict-Transport-Security"].startswith("max-age=63072000")
 
 
 def test_head_answers_with_headers_and_no_body(stack):
-    connection = http.client.HTTPConnection("127.0.0.1", stack["port"], timeout=10)
+    connection = https_connection(stack)
     connection.request("HEAD", "/")
     response = connection.getresponse()
     assert response.status == 200 and response.read() == b""
