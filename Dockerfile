@@ -63,14 +63,18 @@ CMD ["python3", "/srv/flask-reference/deploy/fastcgi/fcgi_server.py"]
 # ---- apache: Apache + mod_wsgi daemon mode, serving the app and its static files ----
 FROM python AS apache
 # hadolint ignore=DL3008
-RUN apt-get update && apt-get install -y --no-install-recommends apache2 && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
- && rm -f /etc/apache2/sites-enabled/*
-ENV LISTEN_ADDRESS=* LISTEN_PORT=8080 WSGI_USER=app WSGI_GROUP=app RUN_DIR=/run/flask-reference \
+RUN apt-get update && apt-get install -y --no-install-recommends apache2 openssl && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+ && rm -f /etc/apache2/sites-enabled/* \
+ && mkdir -p /etc/flask-reference/tls /var/www/letsencrypt && chown app:app /etc/flask-reference/tls
+# TLS_SELF_SIGNED=1: with no certificate at TLS_CERT, the entry script makes a local one.
+ENV LISTEN_ADDRESS=* LISTEN_PORT=8080 HTTPS_PORT=8443 WSGI_USER=app WSGI_GROUP=app RUN_DIR=/run/flask-reference \
+    TLS_CERT=/etc/flask-reference/tls/cert.pem TLS_KEY=/etc/flask-reference/tls/key.pem TLS_SELF_SIGNED=1 \
+    ACME_ROOT=/var/www/letsencrypt \
     APACHE_SITE=/run/flask-reference/site.conf APACHE_ERROR_LOG=/dev/stderr APACHE_ACCESS_LOG=/dev/stdout \
     WSGI_SOCKET_PREFIX=/run/flask-reference/wsgi VENV_DIR=/opt/venv STATIC_DIR=/srv/flask-reference/app/static \
     SERVER_NAME=localhost
 USER 10001:10001
-EXPOSE 8080
+EXPOSE 8080 8443
 # Apache's graceful stop: requests in flight finish.
 STOPSIGNAL SIGWINCH
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["python3", "/srv/flask-reference/deploy/docker/healthcheck.py", "apache"]
@@ -81,27 +85,31 @@ FROM ${BASE_IMAGE} AS nginx
 ENV DEBIAN_FRONTEND=noninteractive
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nginx gettext-base curl \
+ && apt-get install -y --no-install-recommends nginx gettext-base curl openssl \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /etc/nginx/sites-enabled/* \
- && mkdir -p /run/flask-reference /etc/nginx/flask-reference \
- && chown -R www-data:www-data /run/flask-reference /etc/nginx/flask-reference \
+ && mkdir -p /run/flask-reference /etc/nginx/flask-reference /etc/flask-reference/tls /var/www/letsencrypt \
+ && chown -R www-data:www-data /run/flask-reference /etc/flask-reference/tls \
  && ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log
 COPY deploy/defaults.env /etc/nginx/flask-reference/defaults.env
 COPY deploy/nginx /etc/nginx/flask-reference/templates
-COPY deploy/docker/nginx-entrypoint.sh /usr/local/bin/nginx-entrypoint.sh
+COPY deploy/docker/nginx-entrypoint.sh deploy/docker/self-signed.sh /usr/local/bin/
 COPY app/static /srv/flask-reference/app/static
-ENV NGINX_SITE_TEMPLATE=gunicorn-site.conf.template LISTEN_ADDRESS=* LISTEN_PORT=8080 SERVER_NAME=localhost \
+# Everything rendered at start goes to RUN_DIR, so the root filesystem can be read-only.
+ENV NGINX_SITE_TEMPLATE=gunicorn-site.conf.template LISTEN_ADDRESS=* LISTEN_PORT=8080 HTTPS_PORT=8443 SERVER_NAME=localhost \
     STATIC_DIR=/srv/flask-reference/app/static RUN_DIR=/run/flask-reference NGINX_USER=www-data \
-    NGINX_SNIPPETS=/etc/nginx/flask-reference NGINX_SITE=/etc/nginx/flask-reference/site.conf \
+    NGINX_SNIPPETS=/run/flask-reference NGINX_SITE=/run/flask-reference/site.conf \
+    TLS_CERT=/etc/flask-reference/tls/cert.pem TLS_KEY=/etc/flask-reference/tls/key.pem TLS_SELF_SIGNED=1 \
+    ACME_ROOT=/var/www/letsencrypt \
     NGINX_ACCESS_LOG=/dev/stdout NGINX_ERROR_LOG=/dev/stderr \
     GUNICORN_UPSTREAM=gunicorn:8000 FASTCGI_UPSTREAM=fastcgi:9000
 # Debian's www-data (33): numeric, so the user is known without the image's /etc/passwd.
 USER 33:33
-EXPOSE 8080
+EXPOSE 8080 8443
 # nginx's graceful stop: finish requests in flight, then exit.
 STOPSIGNAL SIGQUIT
-# /healthz through nginx to the app server: healthy means the whole path answers.
+# /healthz through nginx to the app server: healthy means the whole path answers (-k: a real
+# certificate need not name 127.0.0.1).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["sh", "-c", "curl -fsS -o /dev/null http://127.0.0.1:${LISTEN_PORT}/healthz"]
+  CMD ["sh", "-c", "curl -fsSk -o /dev/null https://127.0.0.1:${HTTPS_PORT}/healthz"]
 ENTRYPOINT ["/usr/local/bin/nginx-entrypoint.sh"]
 CMD ["nginx", "-c", "/run/flask-reference/nginx.conf", "-e", "stderr", "-g", "daemon off;"]

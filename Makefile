@@ -16,7 +16,9 @@ FRONTEND ?= gunicorn
 # up-native takes PORT=… as the issue and README say; make run keeps PORT for the dev server.
 NATIVE_PORT ?= $(if $(filter command line,$(origin PORT)),$(PORT),8080)
 HTTPS_PORT ?= 8443
-BASE_URL ?= http://127.0.0.1:8080
+BASE_URL ?= https://127.0.0.1:8443
+# The CA to trust for BASE_URL: by default the one the running compose stack made; up-native prints its own.
+CA ?=
 QUICK_PORT ?= 8000
 
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
@@ -50,10 +52,11 @@ up-native: ## Start FRONTEND=apache|gunicorn|fastcgi [PORT=8080 HTTPS_PORT=8443]
 down-native: ## Stop what up-native started (by pid, nothing else)
 	@if [ -x $(VENV)/bin/python ]; then $(VENV)/bin/python -m stack down; fi
 
-smoke: ## Request every route of the route table from BASE_URL (default the stack on :8080)
-	python3 scripts/smoke.py $(BASE_URL)
+smoke: ## Request every route of the route table from BASE_URL (default the compose stack, https://127.0.0.1:8443; CA=…)
+	@ca="$(CA)"; if [ -z "$$ca" ] && [ "$(BASE_URL)" = "https://127.0.0.1:8443" ]; then ca=$$(scripts/compose-ca); fi; \
+	env $${ca:+SSL_CERT_FILE=$$ca} python3 scripts/smoke.py $(BASE_URL)
 
-up: ## docker compose: build and start PROFILE=gunicorn|apache|fastcgi on http://localhost:8080
+up: ## docker compose: build and start PROFILE=gunicorn|apache|fastcgi on https://localhost:8443
 	@test -f .env || { echo "copy .env.example to .env and set SECRET_KEY first"; exit 1; }
 	$(COMPOSE) --profile $(PROFILE) up -d --build
 

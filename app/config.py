@@ -33,7 +33,8 @@ def _secret(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
-def _database_url(instance_path: str) -> str:
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL (default SQLite in the instance folder), with DATABASE_PASSWORD[_FILE] put in."""
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'app.sqlite3')}"
     # Heroku-style URLs say postgres://, which SQLAlchemy 2 no longer accepts.
     if url.startswith("postgres://"):
@@ -53,11 +54,11 @@ def _engine_options(url: str) -> dict:
 
 def from_env(instance_path: str) -> dict:
     """Read every setting once, when the app is created."""
-    database_url = _database_url(instance_path)
+    url = database_url(instance_path)
     return {
         "SECRET_KEY": _secret("SECRET_KEY") or DEV_SECRET_KEY,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),

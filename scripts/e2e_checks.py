@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks for a running compose stack beyond the route table: the ones only real servers can fail.
 
-Usage: scripts/e2e_checks.py BASE_URL MAILHOG_URL API_TOKEN. Standard library only.
+Usage: scripts/e2e_checks.py HTTPS_URL MAILHOG_URL API_TOKEN HTTP_URL. Standard library only;
+SSL_CERT_FILE names the CA to trust for HTTPS_URL.
 Prints one line per check and 'N passed, N failed'; exits 1 on any failure.
 """
 import http.client
@@ -16,8 +17,13 @@ from smoke import report  # the same folder: one way to print results
 
 
 
+def connect(base):
+    connection_class = http.client.HTTPSConnection if base.scheme == "https" else http.client.HTTPConnection
+    return connection_class(base.hostname, base.port, timeout=30)
+
+
 def fetch(base, method, path, body=None, headers=None):
-    connection = http.client.HTTPConnection(base.hostname, base.port, timeout=30)
+    connection = connect(base)
     connection.request(method, path, body=body, headers=headers or {})
     response = connection.getresponse()
     return response.status, response.headers, response.read()
@@ -31,7 +37,7 @@ def static_comes_from_the_web_server(base, **_):
 
 
 def oversize_upload_gets_413_from_the_web_server(base, **_):
-    connection = http.client.HTTPConnection(base.hostname, base.port, timeout=30)
+    connection = connect(base)
     size = 17 * 1024 * 1024  # over the default 16 MiB MAX_CONTENT_LENGTH
     connection.putrequest("POST", "/uploader")
     connection.putheader("Content-Type", "multipart/form-data; boundary=x")
@@ -61,7 +67,8 @@ def mail_reaches_mailhog(base, mailhog, **_):
     cookie = headers["Set-Cookie"].split(";")[0]
     subject = f"e2e {time.time()}"
     form = urllib.parse.urlencode({"csrf_token": token, "recipient": "to@example.com", "subject": subject, "body": "hello"})
-    status, _, body = fetch(base, "POST", "/mail", form, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie, "Referer": f"{base.geturl()}/mail"}
+    status, _, body = fetch(base, "POST", "/mail", form, headers)
     assert status == 303, (status, body[:300])
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -77,12 +84,31 @@ def client_forwarded_headers_are_not_believed(base, **_):
     spoofed = {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
     status, _, body = fetch(base, "GET", "/request/info", headers=spoofed)
     info = json.loads(body)
-    assert status == 200 and info["remote_addr"] != "6.6.6.6" and info["scheme"] == "http", info
+    assert status == 200 and info["remote_addr"] != "6.6.6.6", info
+    assert info["scheme"] == "https" and info["external_index"].startswith("https://"), info
     assert "evil.example" not in info["external_index"], info
 
 
+def plain_http_redirects_to_https(base, http_base, **_):
+    status, headers, _ = fetch(http_base, "GET", "/about?x=1")
+    assert status in (301, 308), status
+    assert headers["Location"].startswith("https://") and headers["Location"].endswith("/about?x=1"), headers["Location"]
+
+
+def security_headers_and_a_secure_session_cookie(base, **_):
+    for path in ("/login", "/api/users/", "/no/such/page", "/static/hello.js"):
+        _, headers, _ = fetch(base, "GET", path)
+        for name in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Strict-Transport-Security"):
+            assert headers[name], (path, name)
+        assert re.fullmatch(r"[A-Za-z]*", headers.get("Server", "")), headers["Server"]
+    _, headers, _ = fetch(base, "GET", "/login")
+    cookie = headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
+
+
 CHECKS = [static_comes_from_the_web_server, oversize_upload_gets_413_from_the_web_server,
-          the_api_writes_to_postgresql_with_a_bearer_token, mail_reaches_mailhog, client_forwarded_headers_are_not_believed]
+          the_api_writes_to_postgresql_with_a_bearer_token, mail_reaches_mailhog, client_forwarded_headers_are_not_believed,
+          plain_http_redirects_to_https, security_headers_and_a_secure_session_cookie]
 
 
 def run(check, **arguments):
@@ -94,7 +120,8 @@ def run(check, **arguments):
 
 
 def main() -> int:
-    arguments = {"base": urllib.parse.urlsplit(sys.argv[1]), "mailhog": sys.argv[2].rstrip("/"), "token": sys.argv[3]}
+    arguments = {"base": urllib.parse.urlsplit(sys.argv[1]), "mailhog": sys.argv[2].rstrip("/"), "token": sys.argv[3],
+                 "http_base": urllib.parse.urlsplit(sys.argv[4])}
     return report((check.__name__, run(check, **arguments)) for check in CHECKS)
 
 

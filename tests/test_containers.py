@@ -33,10 +33,32 @@ def test_compose_file_is_valid_for_every_profile(profile):
     assert "image: postgres:16-bookworm" in result.stdout and "image: mailhog/mailhog:v1.0.1" in result.stdout
 
 
-def test_compose_without_a_secret_key_says_what_to_set():
-    result = compose_config("--profile", "gunicorn", secret=None)
-    assert result.returncode != 0
-    assert "set SECRET_KEY in .env" in result.stderr
+def test_our_containers_hold_no_privilege():
+    out = compose_config("--profile", "apache", "--profile", "gunicorn", "--profile", "fastcgi").stdout
+    ours = 5  # apache, gunicorn, nginx-gunicorn, fastcgi, nginx-fastcgi; db and mailhog are upstream images
+    assert out.count("read_only: true") == ours
+    assert out.count("- ALL") == ours and out.count("no-new-privileges:true") == ours
+    assert "published: 8443" in out and 'SESSION_COOKIE_SECURE: "true"' in out
+
+
+def test_the_secrets_variant_reads_the_key_and_password_from_files(tmp_path):
+    secrets_dir = os.path.join(ROOT, ".secrets")
+    made = not os.path.isdir(secrets_dir)
+    os.makedirs(secrets_dir, exist_ok=True)
+    for name in ("secret_key", "db_password"):
+        path = os.path.join(secrets_dir, name)
+        if not os.path.exists(path):
+            with open(path, "w") as secret:
+                secret.write("test\n")
+    try:
+        result = compose_config("-f", "docker-compose.yml", "-f", "docker-compose.secrets.yml", "--profile", "gunicorn", secret=None)
+    finally:
+        if made:
+            shutil.rmtree(secrets_dir)
+    assert result.returncode == 0, result.stderr
+    assert "SECRET_KEY_FILE: /run/secrets/secret_key" in result.stdout
+    assert "DATABASE_PASSWORD_FILE: /run/secrets/db_password" in result.stdout
+    assert "POSTGRES_PASSWORD_FILE: /run/secrets/db_password" in result.stdout
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -8,6 +8,9 @@ if [ "${MIGRATE:-1}" = 1 ]; then
   flask --app app db upgrade
 fi
 if [ "${1:-}" = apache ]; then
+  if [ "${TLS_SELF_SIGNED:-0}" = 1 ]; then
+    deploy/docker/self-signed.sh "$(dirname "$TLS_CERT")"
+  fi
   # Apache's configs are rendered from the same deploy/ templates an operator copies.
   WSGI_MODULE=$(mod_wsgi-express module-config | sed -n 's/^LoadModule wsgi_module "\(.*\)"$/\1/p')
   export WSGI_MODULE

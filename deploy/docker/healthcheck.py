@@ -3,6 +3,7 @@
 Usage: healthcheck.py gunicorn|fastcgi|apache. Exit 0 when /healthz answers 200.
 """
 import os
+import ssl
 import subprocess
 import sys
 import urllib.request
@@ -13,8 +14,11 @@ def local(bind: str) -> tuple[str, str]:
     return ("127.0.0.1" if host in ("", "0.0.0.0", "*") else host), port
 
 
-def http_ok(host: str, port: str) -> bool:
-    with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=4) as response:
+def http_ok(host: str, port: str, scheme: str = "http") -> bool:
+    # Unverified on purpose: the question is whether the server answers, and a real certificate
+    # need not name 127.0.0.1.
+    context = ssl._create_unverified_context() if scheme == "https" else None
+    with urllib.request.urlopen(f"{scheme}://{host}:{port}/healthz", timeout=4, context=context) as response:
         return response.status == 200
 
 
@@ -31,7 +35,7 @@ def main(role: str) -> bool:
     if role == "fastcgi":
         bind = os.environ["FCGI_BIND"]
         return fastcgi_ok(bind[len("unix:"):] if bind.startswith("unix:") else ":".join(local(bind)))
-    return http_ok(*local(f"{os.environ.get('LISTEN_ADDRESS', '*')}:{os.environ['LISTEN_PORT']}"))
+    return http_ok(*local(f"{os.environ.get('LISTEN_ADDRESS', '*')}:{os.environ['HTTPS_PORT']}"), scheme="https")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,13 @@ while IFS='=' read -r name value; do
   eval "current=\${$name:-}"
   [ -n "$current" ] || export "$name=$value"
 done < "$dir/defaults.env"
+if [ "${TLS_SELF_SIGNED:-0}" = 1 ]; then
+  /usr/local/bin/self-signed.sh "$(dirname "$TLS_CERT")"
+fi
 names=$(sed -n 's/^\([A-Z_]*\)=.*/${\1}/p' "$dir/defaults.env")
-envsubst "$names" < "$dir/templates/snippets/flask-app.conf.template" > "$NGINX_SNIPPETS/flask-app.conf"
+for snippet in flask-app flask-tls flask-redirect; do
+  envsubst "$names" < "$dir/templates/snippets/$snippet.conf.template" > "$NGINX_SNIPPETS/$snippet.conf"
+done
 envsubst "$names" < "$dir/templates/$NGINX_SITE_TEMPLATE" > "$NGINX_SITE"
 envsubst "$names" < "$dir/templates/nginx.conf.template" > "$RUN_DIR/nginx.conf"
 exec "$@"

@@ -6,12 +6,14 @@ import time
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from app.config import database_url  # noqa: E402  (the app's own reading: password files too)
+
 
 def main() -> int:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
+    url = database_url("/nonexistent")
+    if not url.startswith("postgresql"):
         return 0
-    url = url.replace("postgres://", "postgresql://", 1)
     deadline = time.monotonic() + int(os.environ.get("DB_WAIT_TIMEOUT", "60"))
     engine = create_engine(url, connect_args={"connect_timeout": 3})
     while True:

@@ -2,7 +2,10 @@
 # First start: initdb with POSTGRES_USER as superuser and POSTGRES_PASSWORD, create POSTGRES_DB,
 # accept password logins from anywhere (as the official image does). Then run postgres.
 set -eu
-: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set}"
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then  # as the official image: the password from a file
+  POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
+fi
+: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE must be set}"
 user=${POSTGRES_USER:-postgres}
 db=${POSTGRES_DB:-$user}
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
