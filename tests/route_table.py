@@ -55,6 +55,7 @@ ROUTES = [
     Route("/static-demo", 200, "/static/hello.js"),
     Route("/static/hello.js", 200, "function sayHello()"),
     Route("/static/css/site.css", 200, "font-family"),
+    Route("/favicon.ico", 200),
     # the request object, cookies, session, redirects, errors, flashing
     Route("/search?wd=flask", 200, "You searched for <strong>flask</strong>"),
     Route("/search?wd=%E4%BD%A0+%26x", 200, "You searched for <strong>你 &amp;x</strong>"),

@@ -1,5 +1,5 @@
 """The notes' routes: /hello, variable parts, converters, trailing slashes and url_for."""
-from flask import redirect, render_template, url_for
+from flask import current_app, redirect, render_template, send_from_directory, url_for
 from markupsafe import escape
 
 from ..catalog import FEATURES
@@ -9,6 +9,12 @@ from . import bp
 @bp.route("/")
 def index():
     return render_template("basics/index.html", features=FEATURES)
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico on pages that name no icon (the plain-text ones here).
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=30 * 24 * 3600)
 
 
 def hello_world():

@@ -43,3 +43,10 @@ def stacks():
 @pytest.fixture(params=FRONTENDS)
 def stack(request, stacks):
     return stacks[request.param]
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.frontends.test_browser import SCREENSHOTS
+
+    if os.path.isdir(SCREENSHOTS):
+        terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")

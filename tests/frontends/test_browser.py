@@ -1,0 +1,150 @@
+"""A real browser (Debian's Chromium through Selenium) over HTTPS, through nginx + gunicorn and Apache.
+
+Every page the index links loads with no console error and no CSP violation, and the pages that
+need JavaScript or a round trip work as a person would use them. Screenshots go to the folder the
+run names at its end.
+"""
+import base64
+import hashlib
+import os
+import shutil
+import tempfile
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from tests.services import unavailable
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+SCREENSHOTS = os.path.join(tempfile.gettempdir(), "flask-reference-screenshots")
+
+
+def spki_hash(cert_path: str) -> str:
+    """Chromium trusts exactly this certificate's key (the test CA is not in its store)."""
+    with open(cert_path, "rb") as pem:
+        key = x509.load_pem_x509_certificate(pem.read()).public_key()
+    return base64.b64encode(hashlib.sha256(key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).digest()).decode()
+
+
+@pytest.fixture(params=["gunicorn", "apache"])
+def browser(request, stacks, tmp_path):
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        unavailable("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+    stack = stacks[request.param]
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    # The flags Chromium needs in this sandbox: root, no GPU, and no calls home.
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1200,1400", f"--user-data-dir={tmp_path / 'profile'}",
+                 f"--ignore-certificate-errors-spki-list={spki_hash(stack['tls']['cert'])}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    driver.base = stack["url"].rstrip("/")
+    driver.frontend = request.param
+    driver.uploads = os.path.join(stack["state"], "uploads")
+    yield driver
+    driver.quit()
+
+
+def click_and_wait(driver, element) -> None:
+    """Click something that loads a new page, and wait until the new page has loaded."""
+    driver.execute_script("document.documentElement.dataset.oldPage = '1'")
+    element.click()
+
+    def new_page_loaded(d):
+        try:
+            return d.execute_script("return document.readyState === 'complete' && !document.documentElement.dataset.oldPage")
+        except WebDriverException:  # asked in the middle of the navigation
+            return False
+
+    WebDriverWait(driver, 15).until(new_page_loaded)
+
+
+def console_errors(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def screenshot(driver, name: str) -> None:
+    folder = os.path.join(SCREENSHOTS, driver.frontend)
+    os.makedirs(folder, exist_ok=True)
+    driver.save_screenshot(os.path.join(folder, f"{name}.png"))
+
+
+def test_every_linked_page_loads_with_no_console_error_or_csp_violation(browser):
+    browser.get(browser.base + "/")
+    screenshot(browser, "index")
+    links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "table.features a")]
+    assert len(links) >= 30
+    for link in links:
+        browser.get(link)
+        assert console_errors(browser) == [], link
+
+
+def test_sijax_and_fetch_greetings_change_the_page(browser):
+    browser.get(browser.base + "/ajax/sijax")
+    browser.find_element(By.ID, "sijax-name").send_keys("Ann <b>")
+    browser.find_element(By.ID, "sijax-say-hi").click()
+    WebDriverWait(browser, 10).until(EC.alert_is_present())
+    alert = browser.switch_to.alert
+    assert alert.text == "Hi there!"
+    alert.accept()
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "sijax-result").text)
+    assert browser.find_element(By.ID, "sijax-result").text == "Hi there, Ann <b>!"  # shown, not run
+    screenshot(browser, "ajax")
+    browser.get(browser.base + "/ajax/fetch")
+    browser.find_element(By.ID, "fetch-name").send_keys("Bo")
+    browser.find_element(By.ID, "fetch-say-hi").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "fetch-result").text)
+    assert browser.find_element(By.ID, "fetch-result").text == "Hi there, Bo!"
+    assert console_errors(browser) == []
+
+
+def test_the_contact_form_shows_its_errors_then_succeeds(browser):
+    browser.get(browser.base + "/contact")
+    click_and_wait(browser, browser.find_element(By.ID, "submit"))
+    errors = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "p.error")]
+    assert "Please enter your name." in errors and "Please enter your email address." in errors
+    screenshot(browser, "contact-errors")
+    browser.find_element(By.ID, "name").send_keys("Ann")
+    browser.find_element(By.CSS_SELECTOR, "input[name=gender][value=F]").click()
+    browser.find_element(By.ID, "email").send_keys("ann@example.com")
+    browser.find_element(By.ID, "age").send_keys("30")
+    click_and_wait(browser, browser.find_element(By.ID, "submit"))
+    assert "Thank you, Ann" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_a_flash_message_appears_after_the_redirect_and_the_session_survives_navigation(browser):
+    browser.get(browser.base + "/login")
+    browser.find_element(By.ID, "username").send_keys("ann")
+    click_and_wait(browser, browser.find_element(By.ID, "submit"))
+    assert "Logged in as ann." in browser.find_element(By.CSS_SELECTOR, ".flash.info").text
+    for path in ("/about", "/template", "/flash"):
+        browser.get(browser.base + path)
+        assert "ann" in browser.find_element(By.TAG_NAME, "header").text, path
+    click_and_wait(browser, browser.find_element(By.XPATH, "//button[text()='Flash warning']"))
+    assert "warning category" in browser.find_element(By.CSS_SELECTOR, ".flash.warning").text
+
+
+def test_an_upload_works(browser, tmp_path):
+    path = tmp_path / "hello-from-chromium.txt"
+    path.write_text("uploaded by a real browser\n")
+    browser.get(browser.base + "/uploader")
+    browser.find_element(By.ID, "file").send_keys(str(path))
+    try:
+        click_and_wait(browser, browser.find_element(By.ID, "submit"))
+        assert "File uploaded successfully" in browser.find_element(By.CSS_SELECTOR, ".flash.info").text
+        assert "hello-from-chromium" in browser.find_element(By.TAG_NAME, "table").text
+    finally:  # the stacks must stay alike for the equivalence check
+        for name in os.listdir(browser.uploads):
+            if name.startswith("hello-from-chromium"):
+                os.remove(os.path.join(browser.uploads, name))
