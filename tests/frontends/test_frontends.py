@@ -183,3 +183,34 @@ def test_text_answers_are_compressed_for_clients_that_ask(stack):
     import gzip
 
     assert b"Every topic of the Flask notes" in gzip.decompress(answer.body)
+
+
+def multipart_upload(browser, filename: str, content: bytes):
+    token = browser.csrf_token()
+    boundary = "b0undary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n\r\n').encode()
+    body += content + f"\r\n--{boundary}--\r\n".encode()
+    return browser.open("/uploader", "POST", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+
+@pytest.mark.parametrize("filename", ["evil.html", "x.svg"])
+def test_an_upload_that_could_run_as_this_site_is_refused_and_nothing_is_stored(stack, filename):
+    uploads = os.path.join(stack["state"], "uploads")
+    stored = set(os.listdir(uploads))
+    answer = multipart_upload(Browser(stack["url"]), filename, b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>")
+    assert answer.status == 400 and "files are not accepted here" in answer.text
+    assert set(os.listdir(uploads)) == stored
+
+
+def test_an_uploaded_file_comes_back_only_as_a_download(stack):
+    browser = Browser(stack["url"])
+    assert multipart_upload(browser, f"page-{stack['frontend']}.txt", b"<html><script>alert(1)</script></html>").status == 303
+    try:
+        answer = browser.open(f"/uploads/page-{stack['frontend']}.txt")
+        assert answer.status == 200
+        assert answer.headers["Content-Disposition"].startswith("attachment")
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Content-Type"].split(";")[0] not in ("text/html", "image/svg+xml")
+    finally:
+        os.remove(os.path.join(stack["state"], "uploads", f"page-{stack['frontend']}.txt"))
