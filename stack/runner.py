@@ -1,6 +1,7 @@
 """Bring a whole stack up on loopback, and take down exactly what it started."""
 import json
 import os
+import pwd
 import secrets
 import signal
 import ssl
@@ -82,7 +83,16 @@ def up(frontend: str, port: int, state: str, https_port: int | None = None, tls_
 
 
 def _start(info: dict) -> None:
-    state, frontend, port = info["state"], info["frontend"], info["port"]
+    env = _start_database_and_mail(info)
+    values = frontends.template_values(info["state"], info, env)
+    _start_app_server(info, env, values)
+    _start_web_server(info, env, values)
+    wait_until(lambda: answers(info["url"], info["tls"]["ca"]), 90, f"{info['frontend']} on {info['url']}", info["state"])
+
+
+def _start_database_and_mail(info: dict) -> dict:
+    """PostgreSQL and the SMTP sink up, the schema migrated; returns the app's environment."""
+    state = info["state"]
     bindir = find_bindir()
     if bindir is None:
         raise StackError("PostgreSQL is not installed (apt-get install postgresql)")
@@ -94,12 +104,13 @@ def _start(info: dict) -> None:
     database_url = cluster.create_database("app")
 
     smtp_port, maildir = free_port(), os.path.join(state, "maildir")
-    env = app_environment(state, frontend, database_url, smtp_port)
+    env = app_environment(state, info["frontend"], database_url, smtp_port)
     info.update(smtp_port=smtp_port, maildir=maildir, database_url=database_url, api_token=env["API_TOKEN"])
     for writable in (env["UPLOAD_FOLDER"], os.path.join(state, "run")):  # uploads and app sockets
         os.makedirs(writable, exist_ok=True)
         if os.geteuid() == 0:
-            os.chown(writable, *_service_ids())
+            entry = pwd.getpwnam(processes.SERVICE_USER)
+            os.chown(writable, entry.pw_uid, entry.pw_gid)
     smtp = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}", "-c", "aiosmtpd.handlers.Mailbox", maildir]
     info["smtp_pid"] = processes.start(smtp, os.path.join(state, "smtp.log"), env)
     save(state, info)
@@ -107,38 +118,41 @@ def _start(info: dict) -> None:
     migrate = subprocess.run([os.path.join(VENV_BIN, "flask"), "--app", "app", "db", "upgrade"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     if migrate.returncode != 0:
         raise StackError(f"flask db upgrade failed:\n{migrate.stderr}")
+    return env
 
-    values = frontends.template_values(state, info, env)
-    if frontend == "gunicorn":
-        command = [os.path.join(VENV_BIN, "gunicorn"), "-c", os.path.join(frontends.DEPLOY, "gunicorn", "gunicorn.conf.py"), "--bind", values["GUNICORN_UPSTREAM"]]
-        info["app_pid"] = processes.start(command, os.path.join(state, "gunicorn.log"), env, drop_root=True, cwd=PROJECT_DIR)
-    elif frontend == "fastcgi":
-        command = [sys.executable, os.path.join(frontends.DEPLOY, "fastcgi", "fcgi_server.py"), values["FASTCGI_UPSTREAM"]]
-        info["app_pid"] = processes.start(command, os.path.join(state, "fcgi.log"), env, drop_root=True, cwd=PROJECT_DIR)
-    save(state, info)
-    if frontend != "apache":
-        socket_path = values[f"{'GUNICORN' if frontend == 'gunicorn' else 'FASTCGI'}_UPSTREAM"].removeprefix("unix:")
-        wait_until(lambda: os.path.exists(socket_path), 60, f"the {frontend} app server", state)
 
+def _start_app_server(info: dict, env: dict, values: dict) -> None:
+    """gunicorn or flup on a unix socket in the state folder; Apache runs mod_wsgi itself."""
+    state, frontend = info["state"], info["frontend"]
     if frontend == "apache":
-        config = frontends.apache_config(state, values)
-        _check(["apache2", "-f", config, "-t"], env)
-        _check(["apache2", "-f", config, "-k", "start"], env)
+        return
+    if frontend == "gunicorn":
+        upstream = values["GUNICORN_UPSTREAM"]
+        command = [os.path.join(VENV_BIN, "gunicorn"), "-c", os.path.join(frontends.DEPLOY, "gunicorn", "gunicorn.conf.py"), "--bind", upstream]
     else:
-        site = "nginx/gunicorn-site.conf.template" if frontend == "gunicorn" else "nginx/fastcgi-site.conf.template"
+        upstream = values["FASTCGI_UPSTREAM"]
+        command = [sys.executable, os.path.join(frontends.DEPLOY, "fastcgi", "fcgi_server.py"), upstream]
+    info["app_pid"] = processes.start(command, os.path.join(state, f"{frontend}.log"), env, drop_root=True, cwd=PROJECT_DIR)
+    save(state, info)
+    socket_path = upstream.removeprefix("unix:")
+    wait_until(lambda: os.path.exists(socket_path), 60, f"the {frontend} app server", state)
+
+
+def _start_web_server(info: dict, env: dict, values: dict) -> None:
+    """Check the rendered configuration, then start Apache or nginx (both daemonize)."""
+    state = info["state"]
+    if info["frontend"] == "apache":
+        config = frontends.apache_config(state, values)
+        commands = [["apache2", "-f", config, "-t"], ["apache2", "-f", config, "-k", "start"]]
+    else:
+        site = f"nginx/{info['frontend']}-site.conf.template"
         config = frontends.nginx_config(state, site, values)
-        _check(["nginx", "-t", "-q", "-c", config, "-p", state, "-e", os.path.join(state, "nginx-error.log")], env)
-        _check(["nginx", "-c", config, "-p", state, "-e", os.path.join(state, "nginx-error.log")], env)
+        nginx = ["nginx", "-c", config, "-p", state, "-e", os.path.join(state, "nginx-error.log")]
+        commands = [[*nginx, "-t", "-q"], nginx]
+    for command in commands:
+        _check(command, env)
     info["web_config"] = config
     save(state, info)
-    wait_until(lambda: answers(info["url"], info["tls"]["ca"]), 90, f"{frontend} on {info['url']}", state)
-
-
-def _service_ids() -> tuple[int, int]:
-    import pwd
-
-    entry = pwd.getpwnam(processes.SERVICE_USER)
-    return entry.pw_uid, entry.pw_gid
 
 
 def _check(command: list[str], env: dict) -> None:
