@@ -1,7 +1,10 @@
 """One way to answer an error: HTML for people, JSON for API clients, never a traceback."""
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 from werkzeug.http import HTTP_STATUS_CODES
+
+from .extensions import db
 
 # Headers an HTTP error carries that the client needs (405 Allow, 401 WWW-Authenticate, 503 Retry-After).
 KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
@@ -42,6 +45,15 @@ def handle_http_error(error: HTTPException):
     return response
 
 
+def handle_database_unavailable(error: DBAPIError):
+    """A lost or unreachable database is a temporary 503 with Retry-After, not a 500."""
+    if not isinstance(error, OperationalError) and not error.connection_invalidated:
+        raise error
+    current_app.logger.warning("database unavailable: %s", error.orig.__class__.__name__ if error.orig else error)
+    db.session.rollback()  # the session must not keep a dead transaction for the next request
+    return handle_http_error(ServiceUnavailable("The database is not answering. Please try again in a moment.", retry_after=5))
+
+
 def handle_unexpected_error(error: InternalServerError):
     # Flask routes unhandled exceptions here; the original is logged, the client sees a plain 500.
     current_app.logger.error("unhandled error", exc_info=error.original_exception or error)
@@ -50,4 +62,5 @@ def handle_unexpected_error(error: InternalServerError):
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_unavailable)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

@@ -21,3 +21,23 @@ def test_without_a_database_readyz_is_503_json_and_healthz_and_pages_still_answe
     assert ready.status_code == 503 and ready.json["status"] == "unavailable"
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/hello").status_code == 200
+
+
+def unreachable_database_app(tmp_path):
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"postgresql://postgres@127.0.0.1:{free_port()}/none",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+            "UPLOAD_FOLDER": str(tmp_path),
+        }
+    )
+
+
+def test_a_page_that_needs_the_database_answers_503_with_retry_after_when_it_is_gone(tmp_path):
+    client = unreachable_database_app(tmp_path).test_client()
+    page = client.get("/students/", headers={"Accept": "text/html"})
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "The database is not answering" in page.get_data(as_text=True)
+    api = client.get("/api/users/")
+    assert api.status_code == 503 and api.json["status"] == 503 and api.headers["Retry-After"] == "5"
