@@ -48,7 +48,11 @@ def database_url(instance_path: str) -> str:
 def _engine_options(url: str) -> dict:
     options = {"pool_pre_ping": True}  # a connection dropped by a database restart is replaced, not used
     if url.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5)}
+        # Fail fast rather than hang: a bounded connect, and no statement may run forever.
+        options["connect_args"] = {
+            "connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5),
+            "options": f"-c statement_timeout={_int('DATABASE_STATEMENT_TIMEOUT', 30000)}",
+        }
     return options
 
 

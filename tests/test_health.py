@@ -1,4 +1,6 @@
 """Health: /healthz says the process answers, /readyz says the database does."""
+import pytest
+
 from app import create_app
 from tests.services import free_port
 
@@ -41,3 +43,21 @@ def test_a_page_that_needs_the_database_answers_503_with_retry_after_when_it_is_
     assert "The database is not answering" in page.get_data(as_text=True)
     api = client.get("/api/users/")
     assert api.status_code == 503 and api.json["status"] == 503 and api.headers["Retry-After"] == "5"
+
+
+def test_a_statement_that_runs_too_long_is_cancelled_by_postgresql(postgres_url, tmp_path, monkeypatch):
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import db
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "200")
+    app = create_app({"TESTING": True, "UPLOAD_FOLDER": str(tmp_path)})
+    with app.app_context():
+        try:
+            with pytest.raises(OperationalError, match="statement timeout"):
+                db.session.execute(text("SELECT pg_sleep(2)"))
+        finally:
+            db.session.rollback()
+            db.engine.dispose()
