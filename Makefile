@@ -28,7 +28,7 @@ ALL_PROFILES := --profile apache --profile gunicorn --profile fastcgi
 .PHONY: help run test venv quick up-native down-native smoke up down logs e2e upgrade-deps clean
 
 help: ## Show the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: venv ## Dev server on http://127.0.0.1:5000 (SQLite in instance/, mail logged, not sent)
 	FLASK_DEBUG=1 $(FLASK) db upgrade
