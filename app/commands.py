@@ -46,6 +46,21 @@ def seed_users_command(count):
     click.echo(f"added {len(new)} users, {len(existing) + len(new)} in all")
 
 
+@click.group("outbox")
+def outbox_group():
+    """Mail the SMTP server could not take when it was sent."""
+
+
+@outbox_group.command("send")
+@with_appcontext
+def outbox_send_command():
+    """Send what is queued; exits 0 and says how many still wait when the server is down."""
+    from .mail.outbox import send_waiting
+
+    sent, waiting = send_waiting()
+    click.echo(f"outbox: {sent} sent, {waiting} waiting")
+
+
 def register(app: Flask) -> None:
-    for command in (urls_command, maintenance_command, seed_users_command):
+    for command in (urls_command, maintenance_command, seed_users_command, outbox_group):
         app.cli.add_command(command)

@@ -6,6 +6,7 @@ from flask import current_app, render_template
 from flask_mail import Message
 
 from ..extensions import mail
+from .outbox import queue
 
 
 @dataclass
@@ -15,8 +16,8 @@ class Attachment:
     data: bytes
 
 
-class MailNotSent(RuntimeError):
-    """The SMTP server could not be reached or refused the message."""
+class MailQueued(RuntimeError):
+    """The SMTP server could not take the message now; it waits in the outbox (flask outbox send)."""
 
 
 def send_email(subject, recipients, template, cc=(), bcc=(), attachments=(), **context) -> Message:
@@ -32,6 +33,7 @@ def send_email(subject, recipients, template, cc=(), bcc=(), attachments=(), **c
     try:
         mail.send(msg)
     except (smtplib.SMTPException, OSError) as error:
-        current_app.logger.warning("mail to %s failed: %s", msg.send_to, error)
-        raise MailNotSent(str(error)) from error
+        current_app.logger.warning("mail to %s not sent now, queued: %s", msg.send_to, error)
+        queue(msg, error)
+        raise MailQueued(msg.msgId) from error
     return msg

@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, StringField, SubmitField, TextArea
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from . import bp
-from .email import Attachment, MailNotSent, send_email
+from .email import Attachment, MailQueued, send_email
 
 
 class MailForm(FlaskForm):
@@ -35,8 +35,9 @@ def send():
             attachments=attachments,
             body=form.body.data,
         )
-    except MailNotSent:
-        error = "The mail server is not answering; nothing was sent. Please try again later."
-        return render_template("mail/send.html", form=form, mail_error=error), 503
+    except MailQueued:
+        # Nothing is lost: the message waits in the outbox until the server takes it.
+        flash("The mail server is not answering right now; your message is queued and will be sent when it is back.", "warning")
+        return redirect(url_for(".send"), 303)
     flash(f"Message sent to {form.recipient.data}.", "info")
     return redirect(url_for(".send"), 303)

@@ -1,13 +1,10 @@
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..clock import utcnow
 from ..extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Students(db.Model):

@@ -1,0 +1,24 @@
+from datetime import datetime
+
+from sqlalchemy import DateTime, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import utcnow
+from ..extensions import db
+
+
+class OutboxMessage(db.Model):
+    """A message the SMTP server did not take yet, kept whole (its MIME bytes) until it does."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The message's own Message-ID: the same on every attempt, so a receiver can spot a duplicate.
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    sender: Mapped[str] = mapped_column(String(320))
+    recipients: Mapped[str] = mapped_column(Text)  # comma-separated envelope recipients, bcc included
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
