@@ -1,17 +1,14 @@
 """deploy/ templates: every ${NAME} has a documented value, and one variable sets both body limits."""
 import glob
-import importlib.util
 import os
 import re
 
 import pytest
 
+from stack.frontends import render  # deploy/render.py, as the runner loads it
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATES = sorted(glob.glob(os.path.join(ROOT, "deploy", "**", "*.template"), recursive=True))
-
-spec = importlib.util.spec_from_file_location("deploy_render", os.path.join(ROOT, "deploy", "render.py"))
-render = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(render)
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=os.path.basename)

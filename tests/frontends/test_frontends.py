@@ -78,13 +78,7 @@ def test_an_upload_over_the_limit_gets_413_from_the_web_server(stack):
 
 
 def test_an_upload_under_the_limit_reaches_the_app(stack):
-    browser = Browser(stack["url"])
-    token = browser.csrf_token()
-    boundary = "b0undary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n',
-             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="../../escape.txt"\r\n\r\n']
-    body = "".join(parts).encode() + b"y" * 1000 + f"\r\n--{boundary}--\r\n".encode()
-    answer = browser.open("/uploader", "POST", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    answer = multipart_upload(Browser(stack["url"]), "../../escape.txt", b"y" * 1000)
     assert answer.status == 303
     assert "escape.txt" in os.listdir(os.path.join(stack["state"], "uploads"))
 
