@@ -53,10 +53,16 @@ def outbox_group():
 
 @outbox_group.command("send")
 @with_appcontext
-def outbox_send_command():
+@click.option("--every", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Keep running: send what waits every SECONDS, until SIGTERM or SIGINT (then exit 0).")
+def outbox_send_command(every):
     """Send what is queued; exits 0 and says how many still wait when the server is down."""
     from .mail.outbox import send_waiting
+    from .mail.sender import send_every
 
+    if every is not None:
+        send_every(every, click.echo)
+        return
     sent, waiting = send_waiting()
     click.echo(f"outbox: {sent} sent, {waiting} waiting")
 

@@ -30,9 +30,15 @@ def send_email(subject, recipients, template, cc=(), bcc=(), attachments=(), **c
     if current_app.config["MAIL_SUPPRESS_SEND"]:
         # No SMTP server configured (make run, tests): log what would have gone out.
         current_app.logger.info("mail not sent (MAIL_SUPPRESS_SEND): to=%s subject=%r\n%s", msg.send_to, subject, msg.body)
+    accepted = False
     try:
-        mail.send(msg)
+        with mail.connect() as connection:
+            connection.send(msg)
+            accepted = True
     except (smtplib.SMTPException, OSError) as error:
+        if accepted:  # the server took the message and only QUIT failed: queued now, it would go out twice
+            current_app.logger.warning("mail to %s sent; closing the SMTP connection failed: %s", msg.send_to, error)
+            return msg
         current_app.logger.warning("mail to %s not sent now, queued: %s", msg.send_to, error)
         queue(msg, error)
         raise MailQueued(msg.msgId) from error
