@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
     configure_logging(app)
+    accept_client_input(app)
     register_hooks(app)  # first, so the request id and timer exist before any extension's own hooks
     register_security_headers(app)
     register_extensions(app)
@@ -39,6 +40,12 @@ def configure_logging(app: Flask) -> None:
     configure(app)
 
 
+def accept_client_input(app: Flask) -> None:
+    from .client_input import register
+
+    register(app)
+
+
 def register_security_headers(app: Flask) -> None:
     from .security import register
 
@@ -48,6 +55,7 @@ def register_security_headers(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     # Reached through the module: `app.mail` is also the name of the mail feature package.
     extensions.db.init_app(app)
+    app.teardown_appcontext(extensions.remove_session)  # runs before the extension's own (reverse order)
     extensions.migrate.init_app(app, extensions.db, directory=MIGRATIONS_DIR)
     extensions.mail.init_app(app)
     extensions.csrf.init_app(app)

@@ -48,6 +48,13 @@ def database_url(instance_path: str) -> str:
 def _engine_options(url: str) -> dict:
     options = {"pool_pre_ping": True}  # a connection dropped by a database restart is replaced, not used
     if url.startswith("postgresql"):
+        # Each process opens at most pool_size + max_overflow connections, and no more than its
+        # threads use at once: processes × min(threads, pool_size + max_overflow) must stay under
+        # PostgreSQL's max_connections (README "Timeouts and limits"; tests/test_capacity.py).
+        # A thread that finds the pool empty waits pool_timeout seconds, then gets an error.
+        options["pool_size"] = _int("DATABASE_POOL_SIZE", 5)
+        options["max_overflow"] = _int("DATABASE_MAX_OVERFLOW", 10)
+        options["pool_timeout"] = _int("DATABASE_POOL_TIMEOUT", 10)
         # Fail fast rather than hang: a bounded connect, and no statement may run forever.
         options["connect_args"] = {
             "connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5),
@@ -82,6 +89,9 @@ def from_env(instance_path: str) -> dict:
         "MAINTENANCE_FILE": os.environ.get("MAINTENANCE_FILE") or os.path.join(instance_path, "maintenance"),
         "PROXY_FIX_COUNT": _int("PROXY_FIX_COUNT", 0),
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        # Host names the app answers (a leading dot takes subdomains too); any other Host gets 400,
+        # so a forged Host never reaches a link or a redirect. Unset: any host, as for `make run`.
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS", "") or None,
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,13 +1,21 @@
 """One way to answer an error: HTML for people, JSON for API clients, never a traceback."""
 from flask import Flask, current_app, jsonify, render_template, request
+from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError, ServiceUnavailable
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .extensions import db
 
 # Headers an HTTP error carries that the client needs (405 Allow, 401 WWW-Authenticate, 503 Retry-After).
 KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+# For a request refused before routing (a Host not in TRUSTED_HOSTS) the app has no URL adapter,
+# so the layout's url_for() cannot run: such a request gets this page, which links nowhere.
+BARE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{code} {name}</title></head>
+<body><h1>{code} {name}</h1><p>{message}</p></body></html>
+"""
 
 
 def wants_json() -> bool:
@@ -27,13 +35,22 @@ def describe(error: HTTPException) -> str:
     if error.code == 413:
         limit_mib = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
         return f"The upload is larger than the {limit_mib:g} MiB limit. Choose a smaller file."
+    if isinstance(error, SecurityError):  # Werkzeug's own text repeats the client's Host header
+        return "This site does not answer to that host name."
     return error.description or ""
+
+
+def routed() -> bool:
+    return not isinstance(request.routing_exception, SecurityError)
 
 
 def handle_http_error(error: HTTPException):
     message = describe(error)
     if wants_json():
         response, status = error_response(error.code, message, **({"errors": error.errors} if hasattr(error, "errors") else {}))
+    elif not routed():
+        html = BARE_PAGE.format(code=error.code, name=escape(error.name), message=escape(message))
+        response, status = current_app.make_response(html), error.code
     else:
         html = render_template("errors/error.html", code=error.code, name=error.name, message=message)
         response, status = current_app.make_response(html), error.code
@@ -54,6 +71,12 @@ def handle_database_unavailable(error: DBAPIError):
     return handle_http_error(ServiceUnavailable("The database is not answering. Please try again in a moment.", retry_after=5))
 
 
+def handle_pool_exhausted(error: PoolTimeout):
+    """Every pooled connection stayed busy for DATABASE_POOL_TIMEOUT: the server is full, for now."""
+    current_app.logger.warning("database pool exhausted: %s", error)
+    return handle_http_error(ServiceUnavailable("The site is busy. Please try again in a moment.", retry_after=5))
+
+
 def handle_unexpected_error(error: InternalServerError):
     # Flask routes unhandled exceptions here; the original is logged, the client sees a plain 500.
     current_app.logger.error("unhandled error", exc_info=error.original_exception or error)
@@ -63,4 +86,5 @@ def handle_unexpected_error(error: InternalServerError):
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DBAPIError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeout, handle_pool_exhausted)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

@@ -11,6 +11,8 @@ from .extensions import db
 
 # A proxy's id is reused only when it is short and plain, so it cannot inject into logs or headers.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+# What could end a log line or fake one: controls, and the separators some readers treat as newlines.
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # What stays reachable while the maintenance flag is up, so health checks and assets keep working.
 MAINTENANCE_EXEMPT = {"health.healthz", "health.readyz", "static"}
 
@@ -39,8 +41,13 @@ def finish_request(response):
     elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     response.headers["X-Request-ID"] = g.get("request_id", "-")
     response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
-    current_app.logger.info("%s %s %s %.1fms", request.method, request.full_path.rstrip("?"), response.status_code, elapsed_ms)
+    current_app.logger.info("%s %s %s %.1fms", request.method, logged_target(), response.status_code, elapsed_ms)
     return response
+
+
+def logged_target() -> str:
+    """Path and query on one log line, whatever the client sent: the path is decoded, so %0a is a newline."""
+    return UNPRINTABLE.sub(lambda c: f"\\x{ord(c.group()):02x}", request.full_path.rstrip("?"))
 
 
 def close_db_connection(exception):

@@ -110,6 +110,7 @@ ROUTES = [
     Route("/api/users/999999", 404, "No user has that id"),
     Route("/api/users/", 401, "Authorization: Bearer", "POST"),
     Route("/api/users/1", 405, "Method Not Allowed", "POST"),
+    Route("/openapi.json", 200, '"openapi":"3.1.0"'),
     # contexts, blueprints, health
     Route("/context", 200, "test_request_context"),
     Route("/pages/", 200, "simple_page"),

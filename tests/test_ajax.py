@@ -54,3 +54,22 @@ def test_fetch_hello_rejects_bad_bodies_with_json_errors(client):
 def test_vendor_files_cannot_leave_their_package(client):
     assert client.get("/ajax/vendor/jquery/../__init__.py").status_code == 404
     assert client.get("/ajax/vendor/jquery/%2e%2e/__init__.py").status_code == 404
+
+
+def test_sijax_arguments_nested_too_deeply_get_a_400_not_a_500(client):
+    token = csrf_token(client, "/ajax/sijax")
+    data = {"sijax_rq": "say_hi", "sijax_args": "[" * 100_000 + "]" * 100_000}
+    response = client.post("/ajax/sijax", data=data, headers={"X-CSRFToken": token})
+    assert response.status_code == 400
+
+
+def test_sijax_call_with_arguments_say_hi_does_not_take_is_answered_not_crashed(client):
+    assert sijax_call(client, ["Ann", "Bo", "Cy"]).status_code < 500
+    assert sijax_call(client, {"name": "Ann"}).status_code < 500
+
+
+def test_fetch_hello_rejects_json_nested_too_deeply_with_a_400(client):
+    token = csrf_token(client, "/ajax/fetch")
+    deep = "[" * 100_000 + "]" * 100_000
+    response = client.post("/ajax/hello", data=deep, content_type="application/json", headers={"X-CSRFToken": token})
+    assert response.status_code == 400

@@ -1,4 +1,6 @@
 """The MethodView UserAPI: JSON in and out, bearer-token writes, CORS, clear errors, nothing lost."""
+import re
+
 import pytest
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
@@ -101,3 +103,62 @@ def test_cors_preflight_for_a_write_is_answered(client):
     )
     assert response.status_code == 200
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+def test_an_email_longer_than_the_column_gets_a_400_naming_the_field(client, api_headers):
+    long_email = "a" * 60 + "@" + "b" * 60 + ".example.com"  # valid, but 133 characters
+    response = client.post("/api/users/", json={"username": "ann", "email": long_email}, headers=api_headers)
+    assert response.status_code == 400
+    assert "email" in response.json["errors"]
+    assert client.get("/api/users/").json == {"users": []}
+
+
+def test_a_body_nested_too_deeply_gets_a_400_not_a_500(client, api_headers):
+    deep = "[" * 100_000 + "]" * 100_000
+    response = client.post("/api/users/", data=deep, content_type="application/json", headers=api_headers)
+    assert response.status_code == 400 and response.json["status"] == 400
+
+
+OPERATIONS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def test_openapi_document_is_served_and_well_formed(client):
+    response = client.get("/openapi.json")
+    document = response.json
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert document["openapi"] == "3.1.0" and {"title", "version"} <= set(document["info"])
+    text = response.get_data(as_text=True)
+    for ref in re.findall(r'"\$ref":\s*"#/([^"]+)"', text):  # every reference resolves
+        node = document
+        for key in ref.split("/"):
+            node = node[key]
+    operations = [op for item in document["paths"].values() for method, op in item.items() if method in OPERATIONS]
+    assert len({op["operationId"] for op in operations}) == len(operations)
+    schemes = document["components"]["securitySchemes"]
+    for op in operations:
+        assert any(code.startswith("2") for code in op["responses"]), op["operationId"]
+        assert all(set(requirement) <= set(schemes) for requirement in op.get("security", []))
+    for path, item in document["paths"].items():  # each {name} in a path is a declared path parameter
+        declared = {p["name"] for p in item.get("parameters", []) if p["in"] == "path"}
+        assert set(re.findall(r"{(\w+)}", path)) == declared, path
+
+
+def test_openapi_paths_and_methods_are_the_apps_real_routes(app, client):
+    document = client.get("/openapi.json").json
+    documented = {(path, method.upper()) for path, item in document["paths"].items() for method in item
+                  if method in OPERATIONS}
+    real = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method) for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/api/") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert documented == real
+
+
+def test_openapi_says_what_the_api_really_does(client, api_headers):
+    document = client.get("/openapi.json").json
+    create = document["paths"]["/api/users/"]["post"]
+    assert client.post("/api/users/", json=ANN).status_code == 401 and "401" in create["responses"]
+    created = client.post("/api/users/", json=ANN, headers=api_headers)
+    user_schema = document["components"]["schemas"]["User"]
+    assert created.status_code == 201 and set(created.json) == set(user_schema["required"])
+    assert re.fullmatch(document["components"]["schemas"]["UserInput"]["properties"]["username"]["pattern"], "ann")
+    error = client.get("/api/users/99").json
+    assert set(document["components"]["schemas"]["Error"]["required"]) <= set(error)

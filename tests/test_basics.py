@@ -63,6 +63,12 @@ def test_malformed_json_gets_a_400_json_answer(client):
     assert "Traceback" not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("depth", [70, 990, 100_000])  # past MAX_JSON_DEPTH, just under and past Python's limit
+def test_json_nested_too_deeply_gets_a_400_not_a_recursion_error(client, depth):
+    response = client.post("/methods", data="[" * depth + "]" * depth, content_type="application/json")
+    assert response.status_code == 400 and response.json["status"] == 400
+
+
 def test_login_keeps_the_user_in_the_session_and_follows_next(client, post_form):
     response = post_form("/login?next=/about", {"username": "ann"})
     assert response.status_code == 302

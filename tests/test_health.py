@@ -61,3 +61,54 @@ def test_a_statement_that_runs_too_long_is_cancelled_by_postgresql(postgres_url,
         finally:
             db.session.rollback()
             db.engine.dispose()
+
+
+def test_a_database_lost_after_the_view_answered_does_not_turn_the_answer_into_a_500(postgres_url, tmp_path, monkeypatch):
+    """PostgreSQL ends the connection between the view and the teardown's rollback (a restart)."""
+    import psycopg2
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    app = create_app({"TESTING": True, "UPLOAD_FOLDER": str(tmp_path)})
+
+    @app.get("/pid-then-lost")
+    def pid_then_lost():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        other = psycopg2.connect(postgres_url)
+        other.autocommit = True
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        other.close()
+        return "answered"
+
+    client = app.test_client()
+    try:
+        assert client.get("/pid-then-lost").get_data(as_text=True) == "answered"
+        assert client.get("/readyz").status_code == 200  # the pool let the dead connection go
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_a_full_connection_pool_answers_503_with_retry_after_not_500(postgres_url, tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "1")
+    monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "0")
+    monkeypatch.setenv("DATABASE_POOL_TIMEOUT", "1")
+    app = create_app({"TESTING": True, "UPLOAD_FOLDER": str(tmp_path)})
+    with app.app_context():
+        held = db.engine.connect()  # the only connection, busy elsewhere
+        held.execute(text("SELECT 1"))
+    try:
+        api = app.test_client().get("/api/users/")
+        assert api.status_code == 503 and api.headers["Retry-After"] == "5"
+    finally:
+        held.close()
+        with app.app_context():
+            db.engine.dispose()

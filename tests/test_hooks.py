@@ -38,6 +38,23 @@ def test_errors_are_logged_with_the_request_id_too(app, client):
     assert "[csrf-fail] app: POST /contact 400" in stream.getvalue()
 
 
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+def test_a_query_string_that_is_not_utf8_is_logged_not_a_500(app, client, method):
+    stream = io.StringIO()
+    app.logger.handlers[0].setStream(stream)
+    # Raw bytes, not percent-encoded, as Apache and nginx pass them on: request.full_path cannot decode them.
+    response = client.open("/search", method=method, environ_overrides={"QUERY_STRING": "wd=\xe8\xd1"})
+    assert response.status_code < 500
+    assert "/search?wd=%E8%D1" in stream.getvalue()
+
+
+def test_a_newline_in_the_path_cannot_forge_a_log_line(app, client):
+    stream = io.StringIO()
+    app.logger.handlers[0].setStream(stream)
+    client.get("/hello/x%0a2026-01-01 00:00:00,000 ERROR [forged] app: owned")
+    assert len(stream.getvalue().splitlines()) == 1 and "\\x0a" in stream.getvalue()
+
+
 def test_the_request_connection_is_opened_lazily_and_always_closed(app, client):
     with app.app_context():
         pool = db.engine.pool

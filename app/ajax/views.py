@@ -24,7 +24,10 @@ def sijax_page():
     instance.set_request_uri(url_for(".sijax_page"))
     instance.register_callback("say_hi", say_hi)
     if instance.is_sijax_request:
-        return Response(instance.process_request(), mimetype="application/json")
+        try:
+            return Response(instance.process_request(), mimetype="application/json")
+        except RecursionError:  # sijax parses its arguments with json.loads, which has no depth limit
+            return error_response(400, "The Sijax arguments are nested too deeply.")
     return render_template("ajax/sijax.html")
 
 

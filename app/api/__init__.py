@@ -11,4 +11,4 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 # Writes authenticate with a bearer token, never a cookie: a forged cross-site request carries no token.
 csrf.exempt(bp)
 
-from . import auth, users  # noqa: E402,F401
+from . import auth, openapi, users  # noqa: E402,F401

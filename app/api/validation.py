@@ -4,7 +4,11 @@ import re
 from email_validator import EmailNotValidError, validate_email
 from werkzeug.exceptions import BadRequest
 
+from ..users.models import User
+
 USERNAME = re.compile(r"^[\w.-]{1,40}$")
+# Checked here: the database would refuse a longer one with an error, not a field message.
+EMAIL_MAX_LENGTH = User.__table__.c.email.type.length
 
 
 class InvalidInput(BadRequest):
@@ -29,6 +33,9 @@ class UserInput:
             clean["email"] = validate_email(str(email or ""), check_deliverability=False).normalized
         except EmailNotValidError as error:
             errors["email"] = str(error)
+        else:
+            if len(clean["email"]) > EMAIL_MAX_LENGTH:
+                errors["email"] = f"At most {EMAIL_MAX_LENGTH} characters."
         if errors:
             raise InvalidInput(errors)
         return clean
