@@ -43,6 +43,7 @@ def template_values(state: str, info: dict, env: dict) -> dict:
         VENV_DIR=sys.prefix,
         STATIC_DIR=os.path.join(PROJECT_DIR, "app", "static"),
         SERVER_NAME="127.0.0.1",
+        SERVER_ALIASES="localhost",  # with SERVER_NAME, what TRUSTED_HOSTS says (runner.app_environment)
         LISTEN_ADDRESS="127.0.0.1",  # loopback only: nothing here is meant for the network
         LISTEN_PORT=str(info["port"]),
         HTTPS_PORT=str(info["https_port"]),
@@ -57,7 +58,8 @@ def template_values(state: str, info: dict, env: dict) -> dict:
         NGINX_ACCESS_LOG=os.path.join(state, "nginx-access.log"),
         NGINX_ERROR_LOG=os.path.join(state, "nginx-error.log"),
         GUNICORN_UPSTREAM=f"unix:{state}/run/gunicorn.sock",
-        FASTCGI_UPSTREAM=f"unix:{state}/run/fcgi.sock",
+        FASTCGI_UPSTREAM=f"unix:{state}/run/fcgi-1.sock",
+        FASTCGI_UPSTREAM_2=f"unix:{state}/run/fcgi-2.sock",
         APACHE_ERROR_LOG=os.path.join(state, "apache-error.log"),
         APACHE_ACCESS_LOG=os.path.join(state, "apache-access.log"),
         WSGI_USER=user,
@@ -81,7 +83,7 @@ def render_to(state: str, name: str, template: str, values: dict) -> str:
 
 def nginx_config(state: str, site_template: str, values: dict) -> str:
     """The operator's site file and snippet, inside the self-contained main config from deploy/."""
-    for snippet in ("flask-app", "flask-tls", "flask-redirect"):
+    for snippet in ("flask-app", "flask-tls", "flask-redirect", "flask-default-server"):
         render_to(state, f"{snippet}.conf", f"nginx/snippets/{snippet}.conf.template", values)
     render_to(state, "site.conf", site_template, values)
     for name in NGINX_TEMP:

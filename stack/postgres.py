@@ -47,10 +47,18 @@ class PostgresCluster:
             user = pwd.getpwnam(self.as_user)
             os.chown(self.root, user.pw_uid, user.pw_gid)
         self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C")
+        return self.start_again()
+
+    def start_again(self) -> "PostgresCluster":
+        """Start the existing cluster (after stop_immediately, as after a crash: it recovers its WAL)."""
         # fsync off: a throwaway cluster trades durability for speed; the socket stays in its own folder.
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start")
         return self
+
+    def stop_immediately(self) -> None:
+        """A database outage: every backend killed at once, no checkpoint, the data kept."""
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
 
     @property
     def pid(self) -> int | None:

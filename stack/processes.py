@@ -16,12 +16,23 @@ def run_as() -> dict:
 
 
 def start(command: list[str], log_path: str, env: dict, drop_root: bool = False, cwd: str | None = None) -> int:
+    return spawn(command, log_path, env, drop_root, cwd).pid
+
+
+def spawn(command: list[str], log_path: str, env: dict, drop_root: bool = False, cwd: str | None = None) -> subprocess.Popen:
+    """start(), keeping the handle: the caller waits for the process and reads its exit status."""
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=cwd,
             start_new_session=True, **(run_as() if drop_root else {}),
         )
-    return process.pid
+
+
+def environment(pid: int) -> dict:
+    """The environment a running process was started with (to start its replacement the same way)."""
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        pairs = (item.decode(errors="replace").partition("=") for item in f.read().split(b"\0") if item)
+        return {name: value for name, _, value in pairs}
 
 
 def read_pid(path: str) -> int | None:

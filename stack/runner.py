@@ -4,6 +4,7 @@ import os
 import pwd
 import secrets
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -39,6 +40,7 @@ def app_environment(state: str, frontend: str, database_url: str, smtp_port: int
         PROXY_FIX_COUNT="1" if frontend == "gunicorn" else "0",
         APP_ENV_FILE="/dev/null",
         SESSION_COOKIE_SECURE="true",  # every page is served over HTTPS
+        TRUSTED_HOSTS="127.0.0.1,localhost",  # the names the web server serves; any other Host: 400
     )
     return env
 
@@ -111,14 +113,31 @@ def _start_database_and_mail(info: dict) -> dict:
         if os.geteuid() == 0:
             entry = pwd.getpwnam(processes.SERVICE_USER)
             os.chown(writable, entry.pw_uid, entry.pw_gid)
-    smtp = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}", "-c", "aiosmtpd.handlers.Mailbox", maildir]
-    info["smtp_pid"] = processes.start(smtp, os.path.join(state, "smtp.log"), env)
+    info["smtp_pid"] = processes.start(_smtp_command(info), os.path.join(state, "smtp.log"), env)
     save(state, info)
 
     migrate = subprocess.run([os.path.join(VENV_BIN, "flask"), "--app", "app", "db", "upgrade"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     if migrate.returncode != 0:
         raise StackError(f"flask db upgrade failed:\n{migrate.stderr}")
+    _start_outbox_sender(info, env)
     return env
+
+
+def _smtp_command(info: dict) -> list[str]:
+    return [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{info['smtp_port']}", "-c", "aiosmtpd.handlers.Mailbox", info["maildir"]]
+
+
+# The sender's command line names no file of the state folder, so its own text is the mark down()
+# checks next to the pid. The interval is short here (compose: 30 s) so queued mail goes out soon.
+OUTBOX_SENDER = [os.path.join(VENV_BIN, "flask"), "--app", "app", "outbox", "send", "--every"]
+
+
+def _start_outbox_sender(info: dict, env: dict) -> None:
+    """`flask outbox send --every N`, what compose's outbox service runs, as the app servers' user."""
+    info["outbox_interval"] = float(os.environ.get("OUTBOX_INTERVAL") or 5)
+    command = [*OUTBOX_SENDER, f"{info['outbox_interval']:g}"]
+    info["outbox_pid"] = processes.start(command, os.path.join(info["state"], "outbox.log"), env, drop_root=True, cwd=PROJECT_DIR)
+    save(info["state"], info)
 
 
 def _start_app_server(info: dict, env: dict, values: dict) -> None:
@@ -129,30 +148,75 @@ def _start_app_server(info: dict, env: dict, values: dict) -> None:
     if frontend == "gunicorn":
         upstream = values["GUNICORN_UPSTREAM"]
         command = [os.path.join(VENV_BIN, "gunicorn"), "-c", os.path.join(frontends.DEPLOY, "gunicorn", "gunicorn.conf.py"), "--bind", upstream]
+        info["app_pid"] = processes.start(command, os.path.join(state, f"{frontend}.log"), env, drop_root=True, cwd=PROJECT_DIR)
+        save(state, info)
+        sockets = [upstream]
     else:
-        upstream = values["FASTCGI_UPSTREAM"]
-        command = [sys.executable, os.path.join(frontends.DEPLOY, "fastcgi", "fcgi_server.py"), upstream]
-    info["app_pid"] = processes.start(command, os.path.join(state, f"{frontend}.log"), env, drop_root=True, cwd=PROJECT_DIR)
-    save(state, info)
-    socket_path = upstream.removeprefix("unix:")
-    wait_until(lambda: os.path.exists(socket_path), 60, f"the {frontend} app server", state)
+        # Two flup back ends behind nginx's upstream, each kept alive by a supervisor (what
+        # systemd's Restart=always does on a server, and restart: in compose).
+        sockets = [values["FASTCGI_UPSTREAM"], values["FASTCGI_UPSTREAM_2"]]
+        info["app_pids"] = []
+        for number, upstream in enumerate(sockets, 1):
+            command = [sys.executable, "-m", "stack.supervise", "--",
+                       sys.executable, os.path.join(frontends.DEPLOY, "fastcgi", "fcgi_server.py"), upstream]
+            log = os.path.join(state, f"{frontend}-{number}.log")
+            info["app_pids"].append(processes.start(command, log, env, drop_root=True, cwd=PROJECT_DIR))
+            save(state, info)
+    for upstream in sockets:
+        socket_path = upstream.removeprefix("unix:")
+        wait_until(lambda: os.path.exists(socket_path), 60, f"the {frontend} app server", state)
 
 
 def _start_web_server(info: dict, env: dict, values: dict) -> None:
     """Check the rendered configuration, then start Apache or nginx (both daemonize)."""
     state = info["state"]
     if info["frontend"] == "apache":
-        config = frontends.apache_config(state, values)
-        commands = [["apache2", "-f", config, "-t"], ["apache2", "-f", config, "-k", "start"]]
+        info["web_config"] = frontends.apache_config(state, values)
+        commands = [web_server_command(info, "-t"), web_server_command(info, "-k", "start")]
     else:
         site = f"nginx/{info['frontend']}-site.conf.template"
-        config = frontends.nginx_config(state, site, values)
-        nginx = ["nginx", "-c", config, "-p", state, "-e", os.path.join(state, "nginx-error.log")]
-        commands = [[*nginx, "-t", "-q"], nginx]
+        info["web_config"] = frontends.nginx_config(state, site, values)
+        commands = [web_server_command(info, "-t", "-q"), web_server_command(info)]
     for command in commands:
         _check(command, env)
-    info["web_config"] = config
     save(state, info)
+
+
+def web_server_command(info: dict, *arguments: str) -> list[str]:
+    """apache2 or nginx with the stack's own config, plus arguments (-t, -k graceful, -s reload)."""
+    if info["frontend"] == "apache":
+        return ["apache2", "-f", info["web_config"], *arguments]
+    return ["nginx", "-c", info["web_config"], "-p", info["state"], "-e", os.path.join(info["state"], "nginx-error.log"), *arguments]
+
+
+def start_web_server_again(state: str, env: dict, foreground: bool = False) -> subprocess.Popen | None:
+    """Apache or nginx again on its rendered config, after a stop, with the environment it had
+    (mod_wsgi's daemons inherit it). foreground: as the containers run it, a child of this process
+    whose exit status the caller can read (its handle is returned); else it daemonizes, as in up().
+    Returns once it answers."""
+    info = load(state)
+    apache, process = info["frontend"] == "apache", None
+    if foreground:
+        command = web_server_command(info, *(("-DFOREGROUND",) if apache else ("-g", "daemon off;")))
+        process = processes.spawn(command, os.path.join(state, "web-foreground.log"), env)
+    else:
+        _check(web_server_command(info, *(("-k", "start") if apache else ())), env)
+    wait_until(lambda: answers(info["url"], info["tls"]["ca"]), 60, f"{info['frontend']} again", state)
+    return process
+
+
+def start_app_server_again(state: str, env: dict) -> None:
+    """The app servers again after a stop, with the environment they had: a new SECRET_KEY would
+    sign every user out."""
+    info = load(state)
+    _start_app_server(info, env, frontends.template_values(state, info, env))
+
+
+def reload_web_server(state: str) -> None:
+    """What an operator does after changing a config: nginx -s reload, apachectl graceful."""
+    info = load(state)
+    arguments = ("-k", "graceful") if info["frontend"] == "apache" else ("-s", "reload")
+    _check(web_server_command(info, *arguments), os.environ.copy())
 
 
 def _check(command: list[str], env: dict) -> None:
@@ -188,8 +252,11 @@ def down(state: str) -> list[str]:
         pid = processes.read_pid(os.path.join(state, "apache.pid" if apache else "nginx.pid"))
         if processes.stop(pid, state, signal.SIGTERM if apache else signal.SIGQUIT):
             stopped.append("apache" if apache else "nginx")
-    if processes.stop(info.get("app_pid"), state):
-        stopped.append(info["frontend"])
+    for pid in [info.get("app_pid"), *info.get("app_pids", [])]:
+        if processes.stop(pid, state):
+            stopped.append(info["frontend"])
+    if processes.stop(info.get("outbox_pid"), " ".join(OUTBOX_SENDER)):
+        stopped.append("outbox sender")
     if processes.stop(info.get("smtp_pid"), state):
         stopped.append("smtp")
     if "postgres" in info:
@@ -200,3 +267,32 @@ def down(state: str) -> list[str]:
         cluster.stop()
     os.remove(os.path.join(state, "state.json"))
     return stopped
+
+
+def stop_mail(state: str) -> bool:
+    """A mail outage: the SMTP sink goes away (start_mail brings it back). False if it was not running."""
+    return processes.stop(load(state).get("smtp_pid"), state)
+
+
+def start_mail(state: str) -> None:
+    """The SMTP sink again, on the same port and maildir; returns once it accepts connections."""
+    info = load(state)
+    info["smtp_pid"] = processes.start(_smtp_command(info), os.path.join(state, "smtp.log"), os.environ.copy())
+    save(state, info)
+    wait_until(lambda: _accepts(info["smtp_port"]), 30, "the SMTP sink", state)
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def flask(state: str, *arguments: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`flask --app app ARGUMENTS` against a running stack: its database and mail, its app servers' user."""
+    info = load(state)
+    env = app_environment(state, info["frontend"], info["database_url"], info["smtp_port"])
+    return subprocess.run([os.path.join(VENV_BIN, "flask"), "--app", "app", *arguments], cwd=PROJECT_DIR, env=env,
+                          capture_output=True, text=True, timeout=timeout, **processes.run_as())

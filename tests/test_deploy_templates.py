@@ -32,3 +32,53 @@ def test_an_empty_value_is_refused():
 def test_the_environment_overrides_the_defaults_and_nginx_variables_are_left_alone():
     text = render.render("listen ${LISTEN_PORT}; proxy_set_header Host $host:$server_port;", render.settings({"LISTEN_PORT": "8080"}))
     assert text == "listen 8080; proxy_set_header Host $host:$server_port;"
+
+
+def read(*parts: str) -> str:
+    with open(os.path.join(ROOT, "deploy", *parts)) as f:
+        return f.read()
+
+
+def test_every_nginx_snippet_is_rendered_by_the_container_and_by_the_native_runner():
+    snippets = {name.removesuffix(".conf.template") for name in os.listdir(os.path.join(ROOT, "deploy", "nginx", "snippets"))}
+    entrypoint = read("docker", "nginx-entrypoint.sh")
+    runner = open(os.path.join(ROOT, "stack", "frontends.py")).read()
+    for snippet in snippets:
+        assert re.search(rf"for snippet in .*\b{snippet}\b", entrypoint), snippet
+        assert f'"{snippet}"' in runner, snippet
+
+
+@pytest.mark.parametrize("site", ["gunicorn-site.conf.template", "fastcgi-site.conf.template"])
+def test_both_nginx_sites_serve_their_names_only_and_include_the_default_server(site):
+    text = read("nginx", site)
+    assert "include ${NGINX_SNIPPETS}/flask-default-server.conf;" in text
+    assert "server_name ${SERVER_NAME} ${SERVER_ALIASES};" in text
+    assert "default_server" not in text  # the snippet holds the only default servers
+
+
+def test_the_nginx_default_server_refuses_other_hosts_on_both_ports_with_the_sites_certificate():
+    text = read("nginx", "snippets", "flask-default-server.conf.template")
+    directives = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert "listen ${LISTEN_ADDRESS}:${LISTEN_PORT} default_server;" in directives
+    assert "listen ${LISTEN_ADDRESS}:${HTTPS_PORT} ssl default_server;" in directives
+    # No SNI (a client that connects to an address) must still complete the handshake, then read the 421.
+    assert "include ${NGINX_SNIPPETS}/flask-tls.conf;" in directives and "ssl_reject_handshake" not in directives
+    assert directives.count("return 421 ") == 2
+    assert "server_name ${SERVER_NAME} ${SERVER_ALIASES};" in read("nginx", "snippets", "flask-redirect.conf.template")
+
+
+def test_the_first_apache_vhost_of_each_port_refuses_other_hosts():
+    text = render.render(read("apache", "flask-reference.conf.template"), render.settings({}))
+    seen = set()
+    for address, body in re.findall(r"<VirtualHost ([^>]+)>(.*?)</VirtualHost>", text, re.S):
+        if address in seen:  # the site's own vhosts come after, with their names
+            assert "ServerName example.com" in body and "ServerAlias localhost 127.0.0.1" in body
+        else:
+            assert "ServerName unknown-host.invalid" in body and "RewriteRule ^ - [R=421,L]" in body
+            assert address.endswith(":80") or "SSLCertificateFile" in body
+        seen.add(address)
+    assert seen == {"*:80", "*:443"}
+
+
+def test_server_aliases_default_to_the_machines_own_names_for_local_health_checks():
+    assert render.settings({})["SERVER_ALIASES"] == "localhost 127.0.0.1"

@@ -15,8 +15,8 @@ done < "$dir/defaults.env"
 if [ "${TLS_SELF_SIGNED:-0}" = 1 ]; then
   /usr/local/bin/self-signed.sh "$(dirname "$TLS_CERT")"
 fi
-names=$(sed -n 's/^\([A-Z_]*\)=.*/${\1}/p' "$dir/defaults.env")
-for snippet in flask-app flask-tls flask-redirect; do
+names=$(sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/${\1}/p' "$dir/defaults.env")
+for snippet in flask-app flask-tls flask-redirect flask-default-server; do
   envsubst "$names" < "$dir/templates/snippets/$snippet.conf.template" > "$NGINX_SNIPPETS/$snippet.conf"
 done
 envsubst "$names" < "$dir/templates/$NGINX_SITE_TEMPLATE" > "$NGINX_SITE"

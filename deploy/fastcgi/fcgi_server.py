@@ -5,14 +5,17 @@ Usage: fcgi_server.py [BIND]   (BIND overrides FCGI_BIND)
 Settings from the environment:
   FCGI_BIND         unix:/path/to.sock (default unix:/run/flask-reference/fcgi.sock) or host:port
   FCGI_UMASK        umask for the unix socket (default 007: nginx's worker must share the group)
-  FCGI_MAX_THREADS  requests handled at once (default 32)
+  FCGI_MAX_THREADS  requests handled at once (default 15: as many as the database pool's connections)
   FCGI_WEB_SERVER_ADDRS  flup's own list of client addresses allowed over TCP (e.g. 127.0.0.1)
-Signals: SIGTERM or SIGINT stops accepting, lets requests in flight finish, and exits 0;
-SIGHUP does the same and then starts again in a fresh interpreter (new code, new settings).
+  FCGI_GRACEFUL_TIMEOUT  seconds a stop waits for requests in flight (default 30)
+Signals: SIGTERM or SIGINT stops accepting, lets requests in flight finish, and exits 0 (1 when
+some were still running after FCGI_GRACEFUL_TIMEOUT and were cut short); SIGHUP does the same and
+then starts again in a fresh interpreter (new code, new settings).
 """
 import os
 import runpy
 import sys
+import threading
 
 from flup.server.fcgi import WSGIServer
 
@@ -27,12 +30,28 @@ def bind_address(value: str):
     return (host or "127.0.0.1", int(port))
 
 
-def serve() -> bool:
-    """Run until a signal; True when it was SIGHUP."""
+class DrainingServer(WSGIServer):
+    """flup's threaded server, whose stop waits for requests in flight for a bounded time (flup
+    itself would wait for ever, until systemd or Docker kill it with the requests and no trace)."""
+
+    graceful_timeout = 30.0
+    drained = True
+
+    def shutdown(self):
+        waiter = threading.Thread(target=super().shutdown, daemon=True)
+        waiter.start()
+        waiter.join(self.graceful_timeout)
+        self.drained = not waiter.is_alive()
+
+
+def serve() -> tuple[bool, bool]:
+    """Run until a signal; (it was SIGHUP, every request in flight finished)."""
     address = bind_address(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("FCGI_BIND", "unix:/run/flask-reference/fcgi.sock"))
     application = runpy.run_path(os.path.join(PROJECT_DIR, "yourapplication.wsgi"))["application"]
-    max_threads = int(os.environ.get("FCGI_MAX_THREADS", "32"))
-    server = WSGIServer(
+    # More threads than the app's database pool holds (5 + 10) would only wait for a connection,
+    # and flup runs Python on one core: with 512 clients 15 threads served as many as 32.
+    max_threads = int(os.environ.get("FCGI_MAX_THREADS", "15"))
+    server = DrainingServer(
         application,
         bindAddress=address,  # required: without it flup on Python 3 treats stdin as the socket
         umask=int(os.environ.get("FCGI_UMASK", "007"), 8) if isinstance(address, str) else None,
@@ -40,16 +59,28 @@ def serve() -> bool:
         maxSpare=max_threads,
         minSpare=min(4, max_threads),
     )
+    server.graceful_timeout = float(os.environ.get("FCGI_GRACEFUL_TIMEOUT", "30"))
+    # flup closes a connection at once when no thread is idle at that instant (nginx: "connection
+    # reset", a 502 in a burst); queue it instead, as gunicorn and mod_wsgi do. nginx's
+    # fastcgi_read_timeout bounds how long it waits.
+    pool = server._threadPool
+    add_job = pool.addJob
+    pool.addJob = lambda job, allowQueuing=True: add_job(job, allowQueuing=True)
     print(f"flup FastCGI server on {address}, {max_threads} threads, pid {os.getpid()}", flush=True)
     try:
-        return server.run()  # returns once requests in flight are done
+        reload = server.run()  # returns once requests in flight are done, or the timeout passed
+        return reload, server.drained
     finally:
         if isinstance(address, str) and os.path.exists(address):
             os.unlink(address)
 
 
 if __name__ == "__main__":
-    if serve():
+    reload, drained = serve()
+    if not drained:
+        print("requests still running after FCGI_GRACEFUL_TIMEOUT were cut short", flush=True)
+    if reload:
         print("SIGHUP: restarting", flush=True)
         os.execv(sys.executable, [sys.executable, *sys.argv])
     print("stopped", flush=True)
+    sys.exit(0 if drained else 1)

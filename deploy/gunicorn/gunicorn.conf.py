@@ -36,7 +36,13 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # gthread keeps nginx's upstream connections alive; the sync worker closes every one.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread" if threads > 1 else "sync")
+# A worker silent this long is killed and replaced: for gthread, its main loop is stuck (a C call
+# holding the GIL); for sync, also its one request. Longer than nginx's proxy_read_timeout
+# (APP_RESPONSE_TIMEOUT, 35 s), so nginx has answered 504 before a worker dies under a request.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Connections waiting for a worker to accept them; more than nginx opens at once, so a burst waits
+# (bounded by proxy_read_timeout) instead of being refused with a 502.
+backlog = int(os.environ.get("GUNICORN_BACKLOG", "2048"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
@@ -56,3 +62,16 @@ proc_name = "flask-reference"
 # When started as root, the workers drop to this user (and the unix socket is chowned to it).
 user = os.environ.get("GUNICORN_USER") or None
 group = os.environ.get("GUNICORN_GROUP") or None
+
+
+def post_request(worker, req, environ, resp):
+    """Read what the app left of the request body (a 401 or 404 never reads it).
+
+    gunicorn 27 drains at most 64 KiB of an unread body before the next request on a keep-alive
+    connection and closes the connection past that, after its answer already said keep-alive:
+    nginx then sends another client's request on the closed connection, and a POST gets a 502.
+    nginx has buffered the whole body (at most MAX_BODY_SIZE), so reading it here is quick.
+    """
+    body = environ.get("wsgi.input")
+    while body is not None and body.read(65536):
+        pass

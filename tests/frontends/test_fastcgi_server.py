@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from faults.inflight import InFlight
 from stack.postgres import free_port
 from tests.services import unavailable
 
@@ -20,9 +21,9 @@ SERVER = os.path.join(ROOT, "deploy", "fastcgi", "fcgi_server.py")
 def start_flup(tmp_path):
     started = []
 
-    def start(bind: str):
+    def start(bind: str, **settings):
         env = {**os.environ, "SECRET_KEY": "flup-test", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-               "UPLOAD_FOLDER": str(tmp_path / "uploads"), "APP_ENV_FILE": "/dev/null"}
+               "UPLOAD_FOLDER": str(tmp_path / "uploads"), "APP_ENV_FILE": "/dev/null", **settings}
         env.pop("FLASK_DEBUG", None)
         log = open(tmp_path / "flup.log", "w+")
         process = subprocess.Popen([sys.executable, SERVER, bind], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -84,3 +85,22 @@ def test_sighup_restarts_flup_in_place_and_it_keeps_serving(start_flup):
     assert "SIGHUP: restarting" in open(log).read()
     assert "Hello World" in fastcgi_get(f"127.0.0.1:{port}", "/hello")  # same pid, new interpreter
     assert process.poll() is None
+
+
+def test_sigterm_lets_a_request_in_flight_finish_then_exits_0(start_flup, tmp_path):
+    path = tmp_path / "fcgi.sock"
+    process, _log = start_flup(f"unix:{path}")
+    with InFlight(f"fastcgi+unix://{path}", seconds=2) as request:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    assert request.outcome.status == 200 and request.outcome.complete  # every byte of the body was read
+
+
+def test_a_request_still_running_after_the_graceful_timeout_is_cut_and_flup_exits_1(start_flup, tmp_path):
+    path = tmp_path / "fcgi.sock"
+    process, log = start_flup(f"unix:{path}", FCGI_GRACEFUL_TIMEOUT="1")
+    with InFlight(f"fastcgi+unix://{path}", seconds=6) as request:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 1
+    assert request.outcome.status is None
+    assert "cut short" in open(log).read()
