@@ -101,7 +101,7 @@ ENV NGINX_SITE_TEMPLATE=gunicorn-site.conf.template LISTEN_ADDRESS=* LISTEN_PORT
     TLS_CERT=/etc/flask-reference/tls/cert.pem TLS_KEY=/etc/flask-reference/tls/key.pem TLS_SELF_SIGNED=1 \
     ACME_ROOT=/var/www/letsencrypt \
     NGINX_ACCESS_LOG=/dev/stdout NGINX_ERROR_LOG=/dev/stderr \
-    GUNICORN_UPSTREAM=gunicorn:8000 FASTCGI_UPSTREAM=fastcgi:9000
+    GUNICORN_UPSTREAM=gunicorn:8000 FASTCGI_UPSTREAM=fastcgi:9000 FASTCGI_UPSTREAM_2=fastcgi-2:9000
 # Debian's www-data (33): numeric, so the user is known without the image's /etc/passwd.
 USER 33:33
 EXPOSE 8080 8443

@@ -4,6 +4,8 @@ The images themselves are built and run by `make e2e` (CI runs it after `make te
 """
 import glob
 import os
+import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,9 @@ from tests.services import unavailable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILES = ["apache", "gunicorn", "fastcgi"]
+OURS = ["apache", "fastcgi", "fastcgi-2", "gunicorn", "nginx-fastcgi", "nginx-gunicorn", "outbox"]
+# Each image's STOPSIGNAL is its server's graceful stop: requests in flight finish, then it exits 0.
+GRACEFUL_STOP = {"gunicorn": "SIGTERM", "fastcgi": "SIGTERM", "apache": "SIGWINCH", "nginx": "SIGQUIT"}
 
 
 def compose_config(*args, secret="x"):
@@ -35,7 +40,7 @@ def test_compose_file_is_valid_for_every_profile(profile):
 
 def test_our_containers_hold_no_privilege():
     out = compose_config("--profile", "apache", "--profile", "gunicorn", "--profile", "fastcgi").stdout
-    ours = 5  # apache, gunicorn, nginx-gunicorn, fastcgi, nginx-fastcgi; db and mailhog are upstream images
+    ours = len(OURS)  # db and mailhog are upstream images
     assert out.count("read_only: true") == ours
     assert out.count("- ALL") == ours and out.count("no-new-privileges:true") == ours
     assert "published: 8443" in out and 'SESSION_COOKIE_SECURE: "true"' in out
@@ -79,3 +84,47 @@ def test_dockerfiles_pass_hadolint(dockerfile):
 def test_entry_scripts_are_executable():
     for script in glob.glob(os.path.join(ROOT, "deploy", "docker", "*.sh")) + glob.glob(os.path.join(ROOT, ".ci", "images", "*", "*.sh")):
         assert os.access(script, os.X_OK), script
+
+
+def services(config: str) -> dict[str, str]:
+    """`docker-compose config` output, cut into each service's block of lines."""
+    section = re.search(r"^services:\n(.*?)(?=^\S|\Z)", config, re.M | re.S).group(1)
+    blocks = re.split(r"^  (\S+):\n", section, flags=re.M)
+    return dict(zip(blocks[1::2], blocks[2::2]))
+
+
+def test_each_image_stops_with_its_servers_graceful_signal():
+    stages = re.findall(r"^FROM \S+ AS (\S+)\n(.*?)(?=^FROM |\Z)", open(os.path.join(ROOT, "Dockerfile")).read(), re.M | re.S)
+    signals = {name: re.findall(r"^STOPSIGNAL (\S+)", body, re.M) for name, body in stages}
+    assert {name: signals[name] for name in GRACEFUL_STOP} == {name: [sig] for name, sig in GRACEFUL_STOP.items()}
+
+
+def test_compose_waits_longer_than_each_servers_graceful_timeout_before_killing_it():
+    with open(os.path.join(ROOT, "deploy", "apache", "httpd.conf.template")) as conf:
+        apache = int(re.search(r"^GracefulShutdownTimeout (\d+)", conf.read(), re.M).group(1))
+    gunicorn = runpy.run_path(os.path.join(ROOT, "deploy", "gunicorn", "gunicorn.conf.py"))["graceful_timeout"]
+    flup = runpy.run_path(os.path.join(ROOT, "deploy", "fastcgi", "fcgi_server.py"))["DrainingServer"].graceful_timeout
+    longest = max(apache, gunicorn, flup)
+    assert 0 < apache and 0 < flup  # 0 would mean no limit: a stop that never ends until SIGKILL
+    blocks = services(compose_config("--profile", "apache", "--profile", "gunicorn", "--profile", "fastcgi").stdout)
+    assert sorted(set(blocks) - {"db", "mailhog"}) == OURS
+    for name in OURS:
+        grace = re.search(r"^    stop_grace_period: (?:(\d+)m)?(?:(\d+)s)?$", blocks[name], re.M)
+        assert grace, f"{name} has no stop_grace_period: Docker's 10 s would cut requests short"
+        assert int(grace.group(1) or 0) * 60 + int(grace.group(2) or 0) > longest, name
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_profile_runs_the_outbox_sender_restarted_and_hardened_like_the_app(profile):
+    outbox = services(compose_config("--profile", profile).stdout)["outbox"]
+    assert "    - outbox\n    - send\n    - --every\n" in outbox
+    assert "restart: unless-stopped" in outbox and "read_only: true" in outbox and "- ALL" in outbox
+    assert "MIGRATE: '0'" in outbox  # the app server migrates; two migrations at once would collide
+
+
+def test_fastcgi_runs_two_flup_back_ends_behind_nginx():
+    blocks = services(compose_config("-f", "docker-compose.yml", "-f", "docker-compose.hostnet.yml", "--profile", "fastcgi").stdout)
+    assert "FCGI_BIND: 127.0.0.1:9000" in blocks["fastcgi"] and "FCGI_BIND: 127.0.0.1:9001" in blocks["fastcgi-2"]
+    assert "FASTCGI_UPSTREAM: 127.0.0.1:9000" in blocks["nginx-fastcgi"]
+    assert "FASTCGI_UPSTREAM_2: 127.0.0.1:9001" in blocks["nginx-fastcgi"]
+    assert "fastcgi-2:\n        condition: service_healthy" in blocks["nginx-fastcgi"]
