@@ -12,6 +12,8 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+FAULTS_ARGS ?=
+BENCH_ARGS ?=
 FRONTEND ?= gunicorn
 # up-native takes PORT=… as the issue and README say; make run keeps PORT for the dev server.
 NATIVE_PORT ?= $(if $(filter command line,$(origin PORT)),$(PORT),8080)
@@ -25,7 +27,7 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 PROFILE ?= gunicorn
 ALL_PROFILES := --profile apache --profile gunicorn --profile fastcgi
 
-.PHONY: help run test venv quick up-native down-native smoke up down logs e2e upgrade-deps clean
+.PHONY: help run test venv quick up-native down-native smoke up down logs e2e faults bench upgrade-deps clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +71,16 @@ logs: ## docker compose: follow the logs of every service
 e2e: ## Build the images, then up, smoke, server checks and down for every profile
 	scripts/e2e
 
+faults: ## The fault suite: each fault provoked through every native front end, one table (FAULTS_ARGS=--case …)
+	scripts/system-deps native
+	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
+	$(VENV)/bin/python -m faults $(FAULTS_ARGS)
+
+bench: ## Benchmark every front end against bare gunicorn, its peers and nginx alone; bench/results/<time>/ (BENCH_ARGS=--only …)
+	scripts/system-deps bench
+	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi $(VENV)/.bench
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
+
 venv: $(VENV)/.installed ## Create .venv with the pinned packages
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -82,6 +94,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 # another interpreter would load the wrong libpython, hence --no-cache-dir.
 $(VENV)/.mod_wsgi: $(VENV)/.installed
 	$(PIP) install -q --no-cache-dir -c constraints.txt -e '.[apache]'
+	touch $@
+
+# The bench's peers; uWSGI compiles against this venv's Python like mod_wsgi, hence --no-cache-dir too.
+$(VENV)/.bench: $(VENV)/.installed
+	$(PIP) install -q --no-cache-dir -c constraints.txt -e '.[bench]'
 	touch $@
 
 upgrade-deps: ## Re-resolve constraints.txt from the pins in pyproject.toml (then run make test)

@@ -155,6 +155,7 @@ def _start_app_server(info: dict, env: dict, values: dict) -> None:
         # Two flup back ends behind nginx's upstream, each kept alive by a supervisor (what
         # systemd's Restart=always does on a server, and restart: in compose).
         sockets = [values["FASTCGI_UPSTREAM"], values["FASTCGI_UPSTREAM_2"]]
+        info["fastcgi_sockets"] = [upstream.removeprefix("unix:") for upstream in sockets]
         info["app_pids"] = []
         for number, upstream in enumerate(sockets, 1):
             command = [sys.executable, "-m", "stack.supervise", "--",

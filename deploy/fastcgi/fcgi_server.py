@@ -16,6 +16,7 @@ import os
 import runpy
 import sys
 import threading
+import time
 
 from flup.server.fcgi import WSGIServer
 
@@ -37,10 +38,34 @@ class DrainingServer(WSGIServer):
     graceful_timeout = 30.0
     drained = True
 
+    def _cleanupSocket(self, sock):
+        """Stop taking connections without dropping any already made: remove the socket's name
+        first (nginx's next connect fails at once and goes to the other back end), then take
+        what the kernel still holds in the listen queue. flup would close it with them inside,
+        and nginx would see "connection reset" for requests it had already sent."""
+        if isinstance(self._bindAddress, str):
+            try:
+                os.unlink(self._bindAddress)
+            except OSError:
+                pass
+        sock.setblocking(False)
+        while True:
+            try:
+                client, address = sock.accept()
+            except OSError:
+                break
+            client.setblocking(True)
+            self._threadPool.addJob(self._jobClass(client, address, *self._jobArgs))
+        super()._cleanupSocket(sock)
+
     def shutdown(self):
+        deadline = time.monotonic() + self.graceful_timeout
+        # flup's threads quit as soon as they are told to, leaving queued connections unserved.
+        while self._threadPool._workQueue and time.monotonic() < deadline:
+            time.sleep(0.01)
         waiter = threading.Thread(target=super().shutdown, daemon=True)
         waiter.start()
-        waiter.join(self.graceful_timeout)
+        waiter.join(max(0.0, deadline - time.monotonic()))
         self.drained = not waiter.is_alive()
 
 

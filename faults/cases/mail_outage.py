@@ -1,0 +1,139 @@
+"""Mail outage: the SMTP server is down while 20 messages are sent through the front end.
+
+Each answer must say the message is queued (a 303 back to a page that says so, never a 500).
+`flask outbox send` with the server still down exits 0, says 20 wait and delivers nothing. With the
+server back, the sender delivers them: exactly 20 in the maildir, no Message-ID twice, and still 20
+after another run and a round of the runner's periodic sender, which may deliver some of them
+itself: the proof counts what arrived, not who sent it. Recovery: from the server's start to the
+20th message in the maildir.
+"""
+import mailbox
+import re
+import secrets
+import time
+import urllib.parse
+
+from stack import runner
+
+from ..core import Result, Stack
+
+NAME = "mail_outage"
+MESSAGES = 20
+DELIVERY_TIMEOUT = 30.0
+CSRF = re.compile(rb'name="csrf-token" content="([^"]+)"')
+QUEUED = b"your message is queued"
+
+
+def run(stack: Stack) -> Result:
+    result = Result(NAME, stack.frontend)
+    tag = f"mail outage {secrets.token_hex(4)}"  # tells this run's messages from any other in the maildir
+    last_id_before, waiting_before = stack.sql("SELECT coalesce(max(id), 0), count(*) FILTER (WHERE sent_at IS NULL) FROM outbox")[0]
+    runner.stop_mail(stack.state)
+    try:
+        answers = FormSession(stack).send(tag, MESSAGES)
+        queued_ids = [row[0] for row in stack.sql("SELECT message_id FROM outbox WHERE id > %s AND sent_at IS NULL", (last_id_before,))]
+        while_down = runner.flask(stack.state, "outbox", "send")
+        delivered_while_down = delivered(stack, tag)
+    finally:
+        back_at = time.monotonic()
+        runner.start_mail(stack.state)
+    first_run = runner.flask(stack.state, "outbox", "send")
+    arrived, all_at = wait_for_delivery(stack, tag, MESSAGES, back_at + DELIVERY_TIMEOUT)
+    time.sleep(stack.info.get("outbox_interval", 5) + 1)  # one more round of the periodic sender
+    second_run = runner.flask(stack.state, "outbox", "send")
+    arrived_at_end = delivered(stack, tag)
+    unsent = stack.sql("SELECT count(*) FROM outbox WHERE id > %s AND sent_at IS NULL", (last_id_before,))[0][0]
+
+    not_queued = [a for a in answers if not a.queued]
+    result.sent, result.failed = len(answers), len(not_queued)
+    result.slowest = max((a.seconds for a in answers), default=0.0)
+    result.recovery = None if all_at is None else all_at - back_at
+    by_hand = _sent_count(first_run.stdout)
+    result.details += [
+        f"{len(answers)} posts with the SMTP server down: {len(answers) - len(not_queued)} answered 303 and 'queued', "
+        f"slowest {result.slowest:.2f} s; {len(queued_ids)} rows waiting in the outbox",
+        f"sender, server down: exit {while_down.returncode}, {_last_line(while_down.stdout)!r}",
+        f"server back: {len(arrived)} delivered in {_seconds(result.recovery)} ({by_hand} by `flask outbox send`, "
+        f"{len(arrived) - by_hand} by the periodic sender); sender again: {_last_line(second_run.stdout)!r}",
+        f"maildir: {len(arrived_at_end)} messages of this run, {len(set(arrived_at_end))} distinct Message-IDs",
+    ]
+    result.expect(not not_queued, f"{len(not_queued)} of {len(answers)} posts not answered 'queued': "
+                  + ", ".join(sorted({a.what for a in not_queued})))
+    result.expect(len(queued_ids) == MESSAGES, f"{len(queued_ids)} messages waiting in the outbox, want {MESSAGES}")
+    result.expect(while_down.returncode == 0 and f"outbox: 0 sent, {waiting_before + MESSAGES} waiting" in while_down.stdout,
+                  f"sender with the server down: exit {while_down.returncode}, {(while_down.stdout + while_down.stderr).strip()[-300:]!r}")
+    result.expect(not delivered_while_down, f"{len(delivered_while_down)} messages arrived while the server was down")
+    result.expect(first_run.returncode == 0 and second_run.returncode == 0,
+                  f"sender with the server back: exit {first_run.returncode}, then {second_run.returncode}: {first_run.stderr.strip()[-300:]!r}")
+    result.expect(all_at is not None, f"only {len(arrived)} of {MESSAGES} arrived within {DELIVERY_TIMEOUT:g} s")
+    result.expect(len(arrived_at_end) == MESSAGES and set(arrived_at_end) == set(queued_ids),
+                  f"{len(arrived_at_end)} arrived in the end ({len(set(arrived_at_end))} distinct), want exactly the {MESSAGES} queued")
+    result.expect(unsent == 0, f"{unsent} messages still unsent in the outbox")
+    return result
+
+
+class Answer:
+    def __init__(self, queued: bool, seconds: float, what: str):
+        self.queued, self.seconds, self.what = queued, seconds, what
+
+
+class FormSession:
+    """A browser's way through the mail form over HTTPS: session cookie, CSRF token, Referer."""
+
+    def __init__(self, stack: Stack):
+        self.stack, self.cookie = stack, ""
+
+    def _request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        response = self.stack.request(method, path, body, {"Cookie": self.cookie, **(headers or {})})
+        if "set-cookie" in response.headers:
+            self.cookie = response.headers["set-cookie"].split(";")[0]
+        return response
+
+    def send(self, tag: str, count: int) -> list[Answer]:
+        token = CSRF.search(self._request("GET", "/mail").body).group(1).decode()
+        return [self._post(token, tag, n) for n in range(count)]
+
+    def _post(self, token: str, tag: str, n: int) -> Answer:
+        form = {"csrf_token": token, "recipient": f"outage{n}@example.com", "subject": f"{tag} {n}",
+                "body": f"Message {n} of a mail outage.", "attach": "y"}
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": self.stack.url("/mail")}
+        try:
+            posted = self._request("POST", "/mail", urllib.parse.urlencode(form).encode(), headers)
+            if posted.status != 303:
+                return Answer(False, posted.seconds, f"POST answered {posted.status}")
+            # The flashed message says what happened; it shows on the page the redirect leads to.
+            page = self._request("GET", urllib.parse.urlsplit(posted.headers["location"]).path)
+        except OSError as error:
+            return Answer(False, 0.0, type(error).__name__)
+        seconds = posted.seconds + page.seconds
+        return Answer(page.status == 200 and QUEUED in page.body, seconds, f"page {page.status} without 'queued'")
+
+
+def delivered(stack: Stack, tag: str) -> list[str]:
+    """The Message-ID of every message of this run in the sink's maildir, duplicates kept."""
+    box = mailbox.Maildir(stack.info["maildir"], factory=None, create=False)
+    return [message["Message-ID"] for message in box if (message["Subject"] or "").startswith(tag + " ")]
+
+
+def wait_for_delivery(stack: Stack, tag: str, count: int, deadline: float) -> tuple[list[str], float | None]:
+    """What arrived, and when the count-th message was first seen (None: never before the deadline)."""
+    while True:
+        arrived = delivered(stack, tag)
+        if len(arrived) >= count:
+            return arrived, time.monotonic()
+        if time.monotonic() > deadline:
+            return arrived, None
+        time.sleep(0.1)
+
+
+def _sent_count(output: str) -> int:
+    match = re.search(r"outbox: (\d+) sent", output)
+    return int(match.group(1)) if match else 0
+
+
+def _last_line(output: str) -> str:
+    return output.strip().splitlines()[-1] if output.strip() else ""
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} s"
