@@ -1,0 +1,95 @@
+"""What is measured: the routes (columns), the configurations (rows), and how long each point runs."""
+from dataclasses import dataclass, field
+
+from .machine import cores
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str  # "{run}" is filled with the run's static folder name
+    label: str
+    method: str = "GET"
+    script: str = "report.lua"  # in bench/lua/; every script ends with report.lua's done()
+    size: int | None = None  # bytes a static answer must have
+
+
+ROUTES = {
+    "hello": Route("/hello", "hello"),
+    "template": Route("/template", "template"),
+    "db": Route("/api/users/", "PostgreSQL read"),
+    # {run}: each run's own folder of generated files (environment.static_files), so runs never collide.
+    "static-4k": Route("/static/bench/{run}/4k.bin", "static 4 KiB", size=4 * 1024),
+    "static-1m": Route("/static/bench/{run}/1m.bin", "static 1 MiB", size=1024 * 1024),
+    # /methods: CSRF-exempt (a JSON resource for scripts), and reading request.form makes Werkzeug
+    # parse the whole multipart body, the file part included, as /uploader does; it stores nothing,
+    # so thousands of uploads neither fill the disk nor slow /uploader's free-name search.
+    "upload-1m": Route("/methods", "upload 1 MiB", method="POST", script="upload.lua"),
+}
+APP_ROUTES = tuple(ROUTES)
+SWEEP_ROUTES = ("hello", "db")
+DYNAMIC = ("hello", "template", "db")
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # what --only takes
+    label: str
+    group: str  # limit, baseline, front end, peer, floor, quick, variant
+    kind: str  # which starter in bench/run.py
+    routes: tuple = APP_ROUTES
+    sweep: bool = False  # 1, 16, 64 and 256 connections on SWEEP_ROUTES
+    https: bool = False  # the shipped HTTPS listener too, on HTTPS_ROUTES
+    env: dict = field(default_factory=dict)  # the tuning variants' overrides, nothing else
+
+
+HTTPS_ROUTES = ("hello", "db", "static-1m")
+
+
+def peer_concurrency() -> tuple[int, int]:
+    """The one formula for every peer: a process per core, 4 threads each, which is what the shipped
+    gunicorn defaults (WEB_CONCURRENCY=2, GUNICORN_THREADS=4) amount to on the 2-core host they were
+    chosen for. A one-process server (waitress, the dev server) gets all the threads: cores × 4."""
+    return cores(), 4
+
+
+def rows() -> list[Row]:
+    n = cores()
+    return [
+        Row("nginx-return", "limit: nginx return 200", "limit", "limit", routes=("hello",)),
+        Row("nginx-static", "limit: nginx static file", "limit", "limit", routes=("static-4k", "static-1m")),
+        Row("gunicorn", "bare gunicorn (baseline)", "baseline", "gunicorn", sweep=True),
+        Row("apache", "Apache + mod_wsgi", "front end", "apache", sweep=True, https=True),
+        Row("nginx-gunicorn", "nginx + gunicorn", "front end", "nginx-gunicorn", sweep=True, https=True),
+        Row("nginx-fastcgi", "nginx + FastCGI (flup)", "front end", "nginx-fastcgi", sweep=True, https=True),
+        Row("nginx-uwsgi", "nginx + uWSGI", "peer", "nginx-uwsgi"),
+        Row("granian", "granian", "peer", "granian"),
+        Row("waitress", "waitress", "peer", "waitress"),
+        Row("flask-dev", "Flask dev server (floor)", "floor", "flask-dev"),
+        Row("quick", "make quick (mod_wsgi-express)", "quick", "quick", routes=DYNAMIC, sweep=True),
+        # Bench-only tuning rows: the shipped templates with other worker counts from the environment.
+        Row("nginx-gunicorn-more-workers", f"nginx + gunicorn, {2 * n}×2 (variant)", "variant", "nginx-gunicorn",
+            routes=DYNAMIC, env={"WEB_CONCURRENCY": str(2 * n), "GUNICORN_THREADS": "2"}),
+        Row("nginx-gunicorn-sync", f"nginx + gunicorn, {2 * n + 1} sync (variant)", "variant", "nginx-gunicorn",
+            routes=DYNAMIC, env={"WEB_CONCURRENCY": str(2 * n + 1), "GUNICORN_THREADS": "1"}),
+        Row("apache-fewer-threads", f"Apache + mod_wsgi, {n}×4 (variant)", "variant", "apache",
+            routes=DYNAMIC, env={"WSGI_PROCESSES": str(n), "WSGI_THREADS": "4"}),
+        Row("nginx-fastcgi-fewer-threads", "nginx + FastCGI, 2 back ends×4 (variant)", "variant", "nginx-fastcgi",
+            routes=DYNAMIC, env={"FCGI_MAX_THREADS": "4"}),
+    ]
+
+
+SMOKE_ROWS = ("gunicorn", "nginx-gunicorn")
+
+
+@dataclass(frozen=True)
+class Method:
+    seconds: float = 3.0  # per repetition
+    warmup: float = 1.0  # before every point, discarded
+    repetitions: int = 3
+    connections: int = 64  # the route columns; the sweep adds the others
+    sweep: tuple = (1, 16, 64, 256)
+    timeout: float = 10.0  # wrk's per-request timeout: a slower answer counts as an error
+    pin: bool = False  # wrk on the last core, the servers and PostgreSQL on the others
+
+
+SMOKE = Method(seconds=1.0, warmup=0.0, repetitions=1)

@@ -1,0 +1,130 @@
+"""The issue's targets, each judged on the figures of this run: met, missed, or not measured (None)."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+from stack.frontends import DEPLOY
+
+from .figures import Figures
+from .plan import DYNAMIC
+
+BASELINE = "gunicorn"
+FRONT_ENDS = {"nginx-gunicorn": 1.0, "apache": 1.0, "nginx-fastcgi": 0.8}  # the least ratio to the baseline
+PEERS = ("nginx-uwsgi", "granian", "waitress")
+ZERO_ERRORS = (*FRONT_ENDS, "quick")
+LONG_CACHE_S = 7 * 24 * 3600
+
+
+def _target(text: str, problems: list[str], measured: bool = True) -> dict:
+    return {"target": text, "met": (not problems) if measured else None, "problems": problems}
+
+
+def evaluate(document: dict) -> list[dict]:
+    f = Figures(document)
+    return [
+        *[_ratio(f, row, least) for row, least in FRONT_ENDS.items()],
+        _near_best_peer(f),
+        _static(f),
+        _zero_errors(f),
+        _p99(f),
+        _cpu_formula(),
+    ]
+
+
+def _ratio(f: Figures, row: str, least: float) -> dict:
+    problems, measured = [], True
+    for route in DYNAMIC:
+        ours, base = f.value(row, route), f.value(BASELINE, route)
+        if ours is None or base is None:
+            measured = False
+        elif ours < least * base:
+            problems.append(f"{route}: {ours / base:.2f}×")
+    return _target(f"{row} ≥ {least:.1f}× bare gunicorn on hello, template, db", problems, measured)
+
+
+def _near_best_peer(f: Figures) -> dict:
+    problems, measured = [], True
+    for route in ("template", "db"):
+        peers = {peer: f.value(peer, route) for peer in PEERS if f.value(peer, route) is not None}
+        if not peers:
+            measured = False
+            continue
+        best = max(peers, key=peers.get)
+        for row in FRONT_ENDS:
+            ours = f.value(row, route)
+            if ours is None:
+                measured = False
+            elif ours < 0.9 * peers[best]:
+                problems.append(f"{row} {route}: {ours / peers[best]:.2f}× {best}")
+    return _target("every front end within 10 % of the best peer on template and db", problems, measured)
+
+
+def _static(f: Figures) -> dict:
+    problems, measured = [], True
+    for row in FRONT_ENDS:
+        for route in ("static-4k", "static-1m"):
+            ours, flask = f.value(row, route), f.value(BASELINE, route)
+            if ours is None or flask is None:
+                measured = False
+            elif ours < 10 * flask:
+                problems.append(f"{row} {route}: {ours / flask:.1f}× Flask's")
+        headers = f.headers(row, "static-4k")
+        if headers is None:
+            continue
+        age = re.search(r"max-age=(\d+)", headers.get("cache-control", ""))
+        if not age or int(age.group(1)) < LONG_CACHE_S:
+            problems.append(f"{row}: Cache-Control {headers.get('cache-control')!r}")
+        if "etag" not in headers:
+            problems.append(f"{row}: no ETag")
+        if not f.rows[row].get("sendfile"):
+            problems.append(f"{row}: sendfile is off in its config")
+    return _target("static files through every front end ≥ 10× Flask's, with sendfile, long Cache-Control, ETag",
+                   problems, measured)
+
+
+def _zero_errors(f: Figures) -> dict:
+    problems = [f"{row} {failure}" for row in ZERO_ERRORS if row in f.rows for failure in f.failures(row)]
+    measured = all(row in f.rows for row in ZERO_ERRORS)
+    return _target("0 errors at every concurrency up to 256 (front ends and make quick)", problems, measured)
+
+
+def _p99(f: Figures) -> dict:
+    problems, measured = [], True
+    for row in FRONT_ENDS:
+        for route in DYNAMIC:
+            ours, base = f.value(row, route, "p99_ms"), f.value(BASELINE, route, "p99_ms")
+            if ours is None or base is None:
+                measured = False
+            elif ours > 1.5 * base:
+                problems.append(f"{row} {route}: {ours:.0f} ms = {ours / base:.1f}× {base:.0f} ms")
+    return _target("p99 at 64 connections ≤ 1.5× bare gunicorn's", problems, measured)
+
+
+# Each shipped default evaluated as if the machine had 1 and 8 cores: derived from the core count, they differ.
+_PROBE = r"""
+import json, os, runpy, sys
+n = int(sys.argv[1]); os.cpu_count = lambda: n; os.sched_getaffinity = lambda pid: set(range(n))
+for name in list(os.environ):
+    if name.startswith(("WEB_CONCURRENCY", "GUNICORN_", "WSGI_", "FCGI_")): del os.environ[name]
+g = runpy.run_path(os.path.join(sys.argv[2], "gunicorn", "gunicorn.conf.py"))
+sys.path.insert(0, sys.argv[2]); import render
+s = render.settings({})
+print(json.dumps({"gunicorn workers×threads": f"{g['workers']}×{g['threads']}",
+                  "mod_wsgi processes×threads": f"{s['WSGI_PROCESSES']}×{s['WSGI_THREADS']}"}))
+"""
+
+
+def _cpu_formula() -> dict:
+    seen = {}
+    for n in (1, 8):
+        done = subprocess.run([sys.executable, "-c", _PROBE, str(n), DEPLOY], capture_output=True, text=True)
+        if done.returncode != 0:
+            return _target("worker counts derived from the CPU count", [done.stderr.strip()[-200:]], measured=False)
+        seen[n] = json.loads(done.stdout)
+    problems = [f"{name}: {seen[1][name]} on 1 core and on 8" for name in seen[1] if seen[1][name] == seen[8][name]]
+    with open(os.path.join(DEPLOY, "fastcgi", "fcgi_server.py")) as f:
+        if "cpu_count" not in f.read():
+            problems.append("flup FCGI_MAX_THREADS: a fixed default in fcgi_server.py")
+    return _target("worker/thread/pool counts derived from the CPU count by one formula", problems)
