@@ -73,8 +73,6 @@ def rows() -> list[Row]:
             routes=DYNAMIC, env={"WEB_CONCURRENCY": str(2 * n + 1), "GUNICORN_THREADS": "1"}),
         Row("apache-fewer-threads", f"Apache + mod_wsgi, {n}×4 (variant)", "variant", "apache",
             routes=DYNAMIC, env={"WSGI_PROCESSES": str(n), "WSGI_THREADS": "4"}),
-        Row("nginx-fastcgi-fewer-threads", "nginx + FastCGI, 2 back ends×4 (variant)", "variant", "nginx-fastcgi",
-            routes=DYNAMIC, env={"FCGI_MAX_THREADS": "4"}),
     ]
 
 

@@ -98,7 +98,7 @@ def _p99(f: Figures) -> dict:
             if ours is None or base is None:
                 measured = False
             elif ours > 1.5 * base:
-                problems.append(f"{row} {route}: {ours:.0f} ms = {ours / base:.1f}× {base:.0f} ms")
+                problems.append(f"{row} {route}: {ours:.0f} ms = {ours / base:.2f}× {base:.0f} ms")
     return _target("p99 at 64 connections ≤ 1.5× bare gunicorn's", problems, measured)
 
 
