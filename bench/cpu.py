@@ -3,6 +3,8 @@
 The machine's busy time (user, nice, system in /proc/stat) less what the row's own processes used:
 its servers, PostgreSQL, this script and its children (wrk). Softirq time is left out on both
 sides. A share over a few percent means another job ran: that row's figures are not fit to quote.
+A process that exits before the end (an Apache child reaped under load, as mod_wsgi-express's
+defaults do for make quick) takes its time with it, so such a row reads high: 15 % for make quick.
 """
 import os
 import time
