@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from stack import processes
+from stack.processes import descendants
 
 
 class BenchError(RuntimeError):
@@ -52,23 +53,7 @@ def stopper(*children: subprocess.Popen, sig: int = signal.SIGTERM) -> Callable[
 
 def tree(pid: int | None) -> set[int]:
     """pid and all its descendants (gunicorn's workers, Apache's children and mod_wsgi daemons)."""
-    if not pid:
-        return set()
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])  # the name may hold ")"
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = {pid}, [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
+    return {pid} | descendants(pid) if pid else set()
 
 
 def memory_kib(pids: set[int]) -> dict:

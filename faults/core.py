@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import psycopg2
 
 from stack import processes
+from stack.processes import descendants
 from stack.postgres import PostgresCluster
 
 # The routes the loads use: no database, a Jinja2 template, a PostgreSQL read (the API's user list).
@@ -123,32 +124,6 @@ class Stack:
         if self.frontend == "gunicorn":
             return descendants(self.info.get("app_pid"))
         return {pid for supervisor in self.info["app_pids"] for pid in descendants(supervisor)}
-
-
-def children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                # the command name may hold spaces and parentheses: the ppid follows the last ")"
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    return children
-
-
-def descendants(pid: int | None) -> set[int]:
-    if not pid:
-        return set()
-    tree, found, todo = children_map(), set(), [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
 
 
 def rss_kib(pids) -> int:
