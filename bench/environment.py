@@ -17,7 +17,8 @@ from .servers import BenchError
 STATIC_DIR = os.path.join(PROJECT_DIR, "app", "static", "bench")
 STATIC_FILES = {"4k.bin": 4 * 1024, "1m.bin": 1024 * 1024}
 USERS = 20  # the database read lists this many rows
-# The app servers' settings as shipped: .env.example's values (the same as the code's defaults).
+# The app servers' settings as shipped: .env.example's values; the counts it leaves unset come
+# from deploy/sizing.py, as on a server.
 SHIPPED_SETTINGS = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_GRACEFUL_TIMEOUT",
                     "FCGI_MAX_THREADS", "WSGI_PROCESSES", "WSGI_THREADS", "MAX_CONTENT_LENGTH")
 # Anything of these in the caller's environment would tune a configuration away from what is shipped.

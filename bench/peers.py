@@ -34,7 +34,8 @@ def start_gunicorn(state: str, env: dict) -> Server:
     port = free_port()
     command = [os.path.join(runner.VENV_BIN, "gunicorn"), "-c", os.path.join(DEPLOY, "gunicorn", "gunicorn.conf.py"),
                "--bind", f"127.0.0.1:{port}"]
-    settings = {"WEB_CONCURRENCY": env.get("WEB_CONCURRENCY"), "GUNICORN_THREADS": env.get("GUNICORN_THREADS")}
+    counts = frontends.sizing.settings(env)
+    settings = {"WEB_CONCURRENCY": counts["WEB_CONCURRENCY"], "GUNICORN_THREADS": counts["GUNICORN_THREADS"]}
     return _app_server(state, "gunicorn", command, env, port, settings)
 
 

@@ -1,6 +1,8 @@
 """What is measured: the routes (columns), the configurations (rows), and how long each point runs."""
 from dataclasses import dataclass, field
 
+from stack.frontends import sizing
+
 from .machine import cores
 
 
@@ -46,10 +48,10 @@ HTTPS_ROUTES = ("hello", "db", "static-1m")
 
 
 def peer_concurrency() -> tuple[int, int]:
-    """The one formula for every peer: a process per core, 4 threads each, which is what the shipped
-    gunicorn defaults (WEB_CONCURRENCY=2, GUNICORN_THREADS=4) amount to on the 2-core host they were
-    chosen for. A one-process server (waitress, the dev server) gets all the threads: cores × 4."""
-    return cores(), 4
+    """Every peer sized as the shipped gunicorn is (deploy/sizing.py: a process per core, at least
+    2, 4 threads each). A one-process server (waitress, the dev server) gets all the threads."""
+    counts = sizing.settings({}, core_count=cores())
+    return counts["WEB_CONCURRENCY"], counts["GUNICORN_THREADS"]
 
 
 def rows() -> list[Row]:

@@ -47,7 +47,8 @@ def start(kind: str, state: str, database_url: str, tls: dict, overrides: dict) 
     except BaseException:
         runner.down(state)
         raise
-    settings = {name: env.get(name) or values.get(name) for name in SETTINGS[frontend]}
+    counts = frontends.sizing.settings(env)  # what the servers themselves derived, unless set
+    settings = {name: env.get(name) or values.get(name) or counts.get(name) for name in SETTINGS[frontend]}
     if frontend == "fastcgi":
         settings["back ends"] = 2
     web = ["httpd.conf", "site.conf"] if frontend == "apache" else ["nginx.conf", "flask-app.conf", "site.conf"]
@@ -116,7 +117,7 @@ def start_quick(state: str, database_url: str) -> Server:
     except BaseException:
         stopper(child)()
         raise
-    with open(os.path.join(PROJECT_DIR, "scripts", "quick")) as f:
-        flags = re.search(r"--processes \S+ --threads \S+", f.read())
+    counts = frontends.sizing.settings({})
     return Server(url=f"http://127.0.0.1:{port}", pids=lambda: tree(child.pid), stop=stopper(child),
-                  settings={"scripts/quick": flags.group(0) if flags else "?"})
+                  settings={"processes×threads": f"{counts['WSGI_PROCESSES']}×{counts['WSGI_THREADS']}",
+                            "max-clients": env.get("QUICK_MAX_CLIENTS", "512")})

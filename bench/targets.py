@@ -125,6 +125,6 @@ def _cpu_formula() -> dict:
         seen[n] = json.loads(done.stdout)
     problems = [f"{name}: {seen[1][name]} on 1 core and on 8" for name in seen[1] if seen[1][name] == seen[8][name]]
     with open(os.path.join(DEPLOY, "fastcgi", "fcgi_server.py")) as f:
-        if "cpu_count" not in f.read():
-            problems.append("flup FCGI_MAX_THREADS: a fixed default in fcgi_server.py")
+        if "sizing.py" not in f.read():
+            problems.append("flup FCGI_MAX_THREADS: not from deploy/sizing.py")
     return _target("worker/thread/pool counts derived from the CPU count by one formula", problems)

@@ -6,6 +6,7 @@ replaced, like `envsubst '${NAME} ...'`; a listed name left empty is an error.
 """
 import os
 import re
+import runpy
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,6 +28,10 @@ def settings(environ=os.environ) -> dict:
     values.update({name: environ[name] for name in values if environ.get(name)})
     if not environ.get("MAX_BODY_SIZE") and environ.get("MAX_CONTENT_LENGTH"):
         values["MAX_BODY_SIZE"] = environ["MAX_CONTENT_LENGTH"]  # one variable for both limits
+    # auto: the process and thread counts from the one formula, for the cores of the host that
+    # renders (the server itself, or the container at start-up).
+    counts = runpy.run_path(os.path.join(HERE, "sizing.py"))["settings"]({**environ, **values})
+    values.update({name: str(counts[name]) for name, value in values.items() if value == "auto"})
     # A default may name another variable, as TLS_CERT names SERVER_NAME; as in a shell, it is
     # filled with that variable's final value.
     return {name: render(value, values) for name, value in values.items()}

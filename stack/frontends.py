@@ -17,14 +17,16 @@ FRONTENDS = ("apache", "gunicorn", "fastcgi")
 NGINX_TEMP = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")  # nginx.conf.template puts them in RUN_DIR
 
 
-def _load_render():
-    spec = importlib.util.spec_from_file_location("deploy_render", os.path.join(DEPLOY, "render.py"))
+def _load(name: str):
+    """A deploy/ script as a module (deploy/ is copied to servers as files, not installed as a package)."""
+    spec = importlib.util.spec_from_file_location(f"deploy_{name}", os.path.join(DEPLOY, f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-render = _load_render()
+render = _load("render")
+sizing = _load("sizing")  # the one formula for processes and threads
 
 
 def service_account() -> tuple[str, str]:

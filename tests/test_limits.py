@@ -5,18 +5,18 @@ catch a default changed in one place and not in the other.
 """
 import os
 import re
+import runpy
+import subprocess
+import sys
 
 import pytest
 
 from app.config import from_env
 from stack.frontends import DEPLOY, render
 
-# PostgreSQL's own defaults (Debian's and the compose image's): max_connections, and the slots
-# kept for superusers. Besides the app servers: the outbox sender, a migration, an operator's psql.
-POSTGRES_MAX_CONNECTIONS = 100
-SUPERUSER_RESERVED = 3
-OTHER_CLIENTS = 5
 DEFAULTS = render.defaults()
+sizing = runpy.run_path(os.path.join(DEPLOY, "sizing.py"))
+CORES = (1, 2, 8, 64)
 
 
 def source_default(path: str, name: str) -> int:
@@ -30,13 +30,13 @@ def flup_back_ends() -> int:
         return len(re.findall(r"^\s*server \$\{FASTCGI_UPSTREAM", site.read(), re.MULTILINE))
 
 
-def app_processes_and_threads(frontend: str) -> tuple[int, int]:
+def app_processes_and_threads(frontend: str, cores: int = 2) -> tuple[int, int]:
+    counts = sizing["settings"]({}, core_count=cores)
     if frontend == "gunicorn":
-        config = "gunicorn/gunicorn.conf.py"
-        return source_default(config, "WEB_CONCURRENCY"), source_default(config, "GUNICORN_THREADS")
+        return counts["WEB_CONCURRENCY"], counts["GUNICORN_THREADS"]
     if frontend == "apache":
-        return int(DEFAULTS["WSGI_PROCESSES"]), int(DEFAULTS["WSGI_THREADS"])
-    return flup_back_ends(), source_default("fastcgi/fcgi_server.py", "FCGI_MAX_THREADS")
+        return counts["WSGI_PROCESSES"], counts["WSGI_THREADS"]
+    return flup_back_ends(), counts["FCGI_MAX_THREADS"]
 
 
 @pytest.fixture
@@ -47,11 +47,44 @@ def engine_options(monkeypatch, tmp_path):
     return from_env(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
 
 
+@pytest.mark.parametrize("cores", CORES)
 @pytest.mark.parametrize("frontend", ["gunicorn", "apache", "fastcgi"])
-def test_app_servers_never_open_more_database_connections_than_postgresql_allows(engine_options, frontend):
-    processes, threads = app_processes_and_threads(frontend)
+def test_app_servers_never_open_more_database_connections_than_postgresql_allows(engine_options, frontend, cores):
+    processes, threads = app_processes_and_threads(frontend, cores)
     per_process = min(threads, engine_options["pool_size"] + engine_options["max_overflow"])
-    assert processes * per_process <= POSTGRES_MAX_CONNECTIONS - SUPERUSER_RESERVED - OTHER_CLIENTS
+    budget = sizing["POSTGRES_MAX_CONNECTIONS"] - sizing["SUPERUSER_RESERVED"] - sizing["OTHER_CLIENTS"]
+    assert processes * per_process <= budget
+
+
+@pytest.mark.parametrize("frontend", ["gunicorn", "apache"])
+def test_app_servers_run_a_process_per_core_and_never_fewer_than_two(frontend):
+    assert [app_processes_and_threads(frontend, cores)[0] for cores in (1, 2, 4)] == [2, 2, 4]
+
+
+def test_the_formula_gives_way_to_a_number_in_the_environment():
+    counts = sizing["settings"]({"WEB_CONCURRENCY": "3", "WSGI_THREADS": "6", "FCGI_MAX_THREADS": "9"}, core_count=8)
+    assert (counts["WEB_CONCURRENCY"], counts["WSGI_THREADS"], counts["FCGI_MAX_THREADS"]) == (3, 6, 9)
+
+
+def test_a_smaller_postgresql_caps_the_processes():
+    assert sizing["settings"]({"DATABASE_MAX_CONNECTIONS": "40"}, core_count=64)["WSGI_PROCESSES"] == 2  # 32 // 15
+
+
+def test_gunicorn_mod_wsgi_and_flup_take_their_counts_from_the_one_formula():
+    """Each consumer, run as if this host had 3 cores (the affinity the formula reads)."""
+    probe = f"""
+import os, runpy, sys
+os.sched_getaffinity = lambda pid: set(range(3))
+for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "WSGI_PROCESSES", "WSGI_THREADS", "FCGI_MAX_THREADS"):
+    os.environ.pop(name, None)
+g = runpy.run_path({os.path.join(DEPLOY, "gunicorn", "gunicorn.conf.py")!r})
+sys.path.insert(0, {DEPLOY!r}); import render
+s = render.settings(os.environ)
+print(g["workers"], g["threads"], s["WSGI_PROCESSES"], s["WSGI_THREADS"])
+"""
+    assert subprocess.check_output([sys.executable, "-c", probe], text=True).split() == ["3", "4", "3", "15"]
+    with open(os.path.join(DEPLOY, "fastcgi", "fcgi_server.py")) as server:
+        assert 'sizing.py"))["settings"]()["FCGI_MAX_THREADS"]' in server.read()
 
 
 @pytest.mark.parametrize("frontend", ["gunicorn", "apache", "fastcgi"])

@@ -3,6 +3,9 @@
 # become the server (exec, so the server gets SIGTERM itself and stops gracefully).
 set -eu
 cd /srv/flask-reference
+# Empty means "from the formula" (deploy/sizing.py); gunicorn itself would fail on an empty
+# WEB_CONCURRENCY, so it must be unset rather than empty.
+[ -n "${WEB_CONCURRENCY:-}" ] || unset WEB_CONCURRENCY
 python3 deploy/docker/wait_for_db.py
 if [ "${MIGRATE:-1}" = 1 ]; then
   flask --app app db upgrade

@@ -5,7 +5,8 @@ Usage: fcgi_server.py [BIND]   (BIND overrides FCGI_BIND)
 Settings from the environment:
   FCGI_BIND         unix:/path/to.sock (default unix:/run/flask-reference/fcgi.sock) or host:port
   FCGI_UMASK        umask for the unix socket (default 007: nginx's worker must share the group)
-  FCGI_MAX_THREADS  requests handled at once (default 4: measured best, see README "Performance")
+  FCGI_MAX_THREADS  requests handled at once (default: deploy/sizing.py, 4, measured best; see
+                    README "Performance")
   FCGI_WEB_SERVER_ADDRS  flup's own list of client addresses allowed over TCP (e.g. 127.0.0.1)
   FCGI_GRACEFUL_TIMEOUT  seconds a stop waits for requests in flight (default 30)
 Signals: SIGTERM or SIGINT stops accepting, lets requests in flight finish, and exits 0 (1 when
@@ -76,7 +77,7 @@ def serve() -> tuple[bool, bool]:
     # flup runs Python on one core at a time: more threads only contend for the GIL. make bench
     # (2 cores, 64 connections): 4 threads per back end served 1.5x the template and 2x the
     # database requests/s of 15 threads, at half the p99; overload and soak still pass.
-    max_threads = int(os.environ.get("FCGI_MAX_THREADS", "4"))
+    max_threads = runpy.run_path(os.path.join(PROJECT_DIR, "deploy", "sizing.py"))["settings"]()["FCGI_MAX_THREADS"]
     server = DrainingServer(
         application,
         bindAddress=address,  # required: without it flup on Python 3 treats stdin as the socket

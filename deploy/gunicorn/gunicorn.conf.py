@@ -1,4 +1,5 @@
-"""gunicorn settings, each from an environment variable with a default for a 2-core host.
+"""gunicorn settings, each from an environment variable; workers and threads default to
+deploy/sizing.py's formula (a process per core, at least 2; 4 threads each).
 
 Run: gunicorn -c deploy/gunicorn/gunicorn.conf.py   (the app is yourapplication.wsgi, as for
 every front end).
@@ -9,6 +10,15 @@ import os
 import sys
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _sizing():
+    """deploy/sizing.py, loaded by path: the config runs with the project's root, not deploy/, on sys.path."""
+    location = os.path.join(PROJECT_DIR, "deploy", "sizing.py")
+    spec = importlib.util.spec_from_file_location("flask_reference_sizing", location)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.settings()
 
 
 class WsgiFileFinder:
@@ -32,8 +42,9 @@ chdir = PROJECT_DIR
 bind = os.environ.get("GUNICORN_BIND", "unix:/run/flask-reference/gunicorn.sock").split(",")
 # The socket nginx connects to: group-writable only (nginx's worker is in the app's group).
 umask = int(os.environ.get("GUNICORN_UMASK", "0o007"), 8)
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+_counts = _sizing()
+workers = _counts["WEB_CONCURRENCY"]
+threads = _counts["GUNICORN_THREADS"]
 # gthread keeps nginx's upstream connections alive; the sync worker closes every one.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread" if threads > 1 else "sync")
 # A worker silent this long is killed and replaced: for gthread, its main loop is stuck (a C call
