@@ -120,4 +120,4 @@ def start_quick(state: str, database_url: str) -> Server:
     counts = frontends.sizing.settings({})
     return Server(url=f"http://127.0.0.1:{port}", pids=lambda: tree(child.pid), stop=stopper(child),
                   settings={"processes×threads": f"{counts['WSGI_PROCESSES']}×{counts['WSGI_THREADS']}",
-                            "max-clients": env.get("QUICK_MAX_CLIENTS", "512")})
+                            "Apache threads": "4×256"})

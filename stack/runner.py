@@ -145,27 +145,25 @@ def _start_app_server(info: dict, env: dict, values: dict) -> None:
     state, frontend = info["state"], info["frontend"]
     if frontend == "apache":
         return
+    # The upstreams nginx connects to; info["app_sockets"] has their paths, in the same order.
+    upstreams = [values["GUNICORN_UPSTREAM"]] if frontend == "gunicorn" else [values["FASTCGI_UPSTREAM"], values["FASTCGI_UPSTREAM_2"]]
+    info["app_sockets"] = [upstream.removeprefix("unix:") for upstream in upstreams]
     if frontend == "gunicorn":
-        upstream = values["GUNICORN_UPSTREAM"]
-        command = [os.path.join(VENV_BIN, "gunicorn"), "-c", os.path.join(frontends.DEPLOY, "gunicorn", "gunicorn.conf.py"), "--bind", upstream]
+        command = [os.path.join(VENV_BIN, "gunicorn"), "-c", os.path.join(frontends.DEPLOY, "gunicorn", "gunicorn.conf.py"), "--bind", upstreams[0]]
         info["app_pid"] = processes.start(command, os.path.join(state, f"{frontend}.log"), env, drop_root=True, cwd=PROJECT_DIR)
         save(state, info)
-        sockets = [upstream]
     else:
         # Two flup back ends behind nginx's upstream, each kept alive by a supervisor (what
         # systemd's Restart=always does on a server, and restart: in compose).
-        sockets = [values["FASTCGI_UPSTREAM"], values["FASTCGI_UPSTREAM_2"]]
-        info["fastcgi_sockets"] = [upstream.removeprefix("unix:") for upstream in sockets]
         info["app_pids"] = []
-        for number, upstream in enumerate(sockets, 1):
+        for number, upstream in enumerate(upstreams, 1):
             command = [sys.executable, "-m", "stack.supervise", "--",
                        sys.executable, os.path.join(frontends.DEPLOY, "fastcgi", "fcgi_server.py"), upstream]
             log = os.path.join(state, f"{frontend}-{number}.log")
             info["app_pids"].append(processes.start(command, log, env, drop_root=True, cwd=PROJECT_DIR))
             save(state, info)
-    for upstream in sockets:
-        socket_path = upstream.removeprefix("unix:")
-        wait_until(lambda: os.path.exists(socket_path), 60, f"the {frontend} app server", state)
+    for path in info["app_sockets"]:
+        wait_until(lambda: os.path.exists(path), 60, f"the {frontend} app server", state)
 
 
 def _start_web_server(info: dict, env: dict, values: dict) -> None:

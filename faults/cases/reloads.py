@@ -75,7 +75,7 @@ def restart_flup(stack: Stack, supervisor: int, number: int, timeout: float = 30
     flup drains its requests, then starts again in a fresh interpreter on the same socket.
     """
     log = os.path.join(stack.state, f"fastcgi-{number}.log")
-    path = stack.info["fastcgi_sockets"][number - 1]
+    path = stack.info["app_sockets"][number - 1]
     starts = _count_starts(log)
     os.kill(supervisor, signal.SIGHUP)
     deadline = time.monotonic() + timeout

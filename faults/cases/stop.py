@@ -93,7 +93,7 @@ def stop_gunicorn(stack: Stack) -> Stop:
     limit = runpy.run_path(os.path.join(frontends.DEPLOY, "gunicorn", "gunicorn.conf.py"))["graceful_timeout"]
     stop = Stop("gunicorn", signal.SIGTERM, limit)
     try:
-        with InFlight(f"http+unix://{socket_path(stack, env, 'GUNICORN_UPSTREAM')}", seconds=BODY_SECONDS) as request:
+        with InFlight(f"http+unix://{stack.info['app_sockets'][0]}", seconds=BODY_SECONDS) as request:
             stop.signalled = signal_mid_body(master, stop.signum)
             stop.status = wait_for_child(master, stop.signalled + limit)
             stop.exit_seconds = time.monotonic() - stop.signalled
@@ -117,7 +117,7 @@ def stop_flup(stack: Stack) -> Stop:
     env = processes.environment(flup)
     default = runpy.run_path(os.path.join(frontends.DEPLOY, "fastcgi", "fcgi_server.py"))["DrainingServer"].graceful_timeout
     stop = Stop("flup back end 1", signal.SIGTERM, float(env.get("FCGI_GRACEFUL_TIMEOUT") or default))
-    log, path = os.path.join(stack.state, "fastcgi-1.log"), socket_path(stack, env, "FASTCGI_UPSTREAM")
+    log, path = os.path.join(stack.state, "fastcgi-1.log"), stack.info["app_sockets"][0]
     try:
         with InFlight(f"fastcgi+unix://{path}", seconds=BODY_SECONDS) as request:
             stop.signalled = signal_mid_body(flup, stop.signum)
@@ -187,11 +187,6 @@ def wait_for_child(pid: int, deadline: float) -> int | None:
             return os.waitstatus_to_exitcode(status)
         time.sleep(0.05)
     return None
-
-
-def socket_path(stack: Stack, env: dict, upstream: str) -> str:
-    """The unix socket the runner gave an app server (the upstream nginx connects to)."""
-    return frontends.template_values(stack.state, stack.info, env)[upstream].removeprefix("unix:")
 
 
 def is_running(pid: int) -> bool:
