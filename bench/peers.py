@@ -100,7 +100,10 @@ def start_uwsgi(state: str, env: dict) -> Server:
     log = os.path.join(state, "uwsgi.log")
     command = [os.path.join(runner.VENV_BIN, "uwsgi"), "--master", "--die-on-term", "--need-app",
                "--socket", socket, "--chmod-socket=660", "--wsgi-file", WSGI_FILE, "--chdir", PROJECT_DIR,
-               "--processes", str(processes), "--threads", str(threads)]
+               "--processes", str(processes), "--threads", str(threads),
+               # uWSGI's default backlog of 100 made nginx answer 502 (connect() EAGAIN) at 64
+               # connections, fast answers that inflated its figures; gunicorn's shipped one is 2048.
+               "--listen", "1024"]
     app = spawn(command, log, env, cwd=PROJECT_DIR)
     web = None
     try:
