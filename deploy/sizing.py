@@ -11,7 +11,7 @@ slow clients), not computing, so their number does not follow the cores: 4 measu
 gunicorn and flup (README "Performance"); mod_wsgi keeps 15, because its daemon queue under 512
 clients and a graceful restart fared worse with 4 (deploy/defaults.env says by how much).
 flup's back ends stay two (nginx's upstream, the systemd instances and the compose services name
-them); on more cores, add instances and `server` lines (README "Performance").
+them); on more cores, add instances and `server` lines (README "Processes and threads").
 
 "cores" is what this process may run on: the CPU affinity (a container's cpuset, taskset), and a
 cgroup CPU quota (docker --cpus) rounded up. Every number is overridden by its environment
@@ -25,7 +25,6 @@ import math
 import os
 
 THREADS = {"gunicorn": 4, "fcgi": 4, "mod_wsgi": 15}
-FCGI_BACK_ENDS = 2
 # PostgreSQL's default max_connections, the slots it keeps for superusers, and the other clients
 # of the app's database (the outbox sender, a migration, an operator's psql).
 POSTGRES_MAX_CONNECTIONS = 100
