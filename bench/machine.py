@@ -4,13 +4,14 @@ import os
 import platform
 import subprocess
 
+from stack.frontends import sizing
 from stack.postgres import find_bindir
 
 PACKAGES = ("gunicorn", "flup", "mod_wsgi", "uWSGI", "granian", "waitress", "Werkzeug", "Flask", "SQLAlchemy", "psycopg2-binary")
 
 
 def cores() -> int:
-    return len(os.sched_getaffinity(0))
+    return sizing.cores()
 
 
 def _first_line(command: list[str]) -> str:

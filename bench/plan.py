@@ -50,7 +50,7 @@ HTTPS_ROUTES = ("hello", "db", "static-1m")
 def peer_concurrency() -> tuple[int, int]:
     """Every peer sized as the shipped gunicorn is (deploy/sizing.py: a process per core, at least
     2, 4 threads each). A one-process server (waitress, the dev server) gets all the threads."""
-    counts = sizing.settings({}, core_count=cores())
+    counts = sizing.settings({})
     return counts["WEB_CONCURRENCY"], counts["GUNICORN_THREADS"]
 
 

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from . import environment, peers, shipped, wrk
 from .cpu import Meter
 from .plan import HTTPS_ROUTES, SWEEP_ROUTES, Method, Row
-from .servers import BenchError, Server, memory_kib, pin, tree
+from stack.processes import memory_kib
+from stack.runner import StackError
+
+from .servers import BenchError, Server, pin, tree
 
 PEERS = {"limit": peers.start_limit, "gunicorn": peers.start_gunicorn, "nginx-uwsgi": peers.start_uwsgi,
          "granian": peers.start_granian, "waitress": peers.start_waitress, "flask-dev": peers.start_flask_dev}
@@ -54,7 +57,7 @@ def measure(row: Row, context: Context) -> dict:
         try:
             server = start(row, context, attempt)
             break
-        except (BenchError, OSError) as error:
+        except (BenchError, StackError, OSError) as error:
             result["error" if attempt == 2 else "first_attempt"] = f"did not start: {error}"
     if server is None:
         return result

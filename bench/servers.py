@@ -56,19 +56,6 @@ def tree(pid: int | None) -> set[int]:
     return {pid} | descendants(pid) if pid else set()
 
 
-def memory_kib(pids: set[int]) -> dict:
-    """Summed RSS (what the issue asks for: it counts shared pages once per process) and PSS (shares them)."""
-    totals = {"rss_kib": 0, "pss_kib": 0}
-    for pid in pids:
-        for key, path, label in (("rss_kib", "status", "VmRSS:"), ("pss_kib", "smaps_rollup", "Pss:")):
-            try:
-                with open(f"/proc/{pid}/{path}") as f:
-                    totals[key] += next(int(line.split()[1]) for line in f if line.startswith(label))
-            except (OSError, StopIteration, ValueError):
-                pass
-    return totals
-
-
 def pin(pids: set[int], cpus: set[int]) -> None:
     """Every thread of every process onto cpus; threads and processes they start later inherit it."""
     for pid in pids:
@@ -81,10 +68,6 @@ def pin(pids: set[int], cpus: set[int]) -> None:
                 os.sched_setaffinity(task, cpus)
             except OSError:
                 pass
-
-
-def read_pid(path: str) -> int | None:
-    return processes.read_pid(path)
 
 
 def answers(url: str, context=None) -> bool:

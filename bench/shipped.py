@@ -10,14 +10,13 @@ gunicorn speak it; the shipped HTTPS listener is measured too, on a few routes, 
 import os
 import re
 import secrets
-import subprocess
 
-from stack import frontends, runner
+from stack import frontends, processes, runner
 from stack.frontends import PROJECT_DIR
 from stack.postgres import free_port
 
 from . import environment
-from .servers import BenchError, Server, read_pid, spawn, stopper, tree, wait_until_ready
+from .servers import BenchError, Server, spawn, stopper, tree, wait_until_ready
 
 FRONTEND = {"apache": "apache", "nginx-gunicorn": "gunicorn", "nginx-fastcgi": "fastcgi"}
 # The settings that size each front end, shown beside its figures.
@@ -42,7 +41,7 @@ def start(kind: str, state: str, database_url: str, tls: dict, overrides: dict) 
         runner.save(state, info)
         apache = frontend == "apache"
         for arguments in ((("-t",), ("-k", "start")) if apache else (("-t", "-q"), ())):
-            _check(runner.web_server_command(info, *arguments), env)
+            runner._check(runner.web_server_command(info, *arguments), env)
         wait_until_ready(f"http://127.0.0.1:{plain}", f"{kind} (plain-HTTP listener)", state)
     except BaseException:
         runner.down(state)
@@ -57,14 +56,8 @@ def start(kind: str, state: str, database_url: str, tls: dict, overrides: dict) 
                   config_files=[os.path.join(state, name) for name in web])
 
 
-def _check(command: list[str], env: dict) -> None:
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BenchError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
-
-
 def _pids(info: dict) -> set[int]:
-    web = read_pid(os.path.join(info["state"], "apache.pid" if info["frontend"] == "apache" else "nginx.pid"))
+    web = processes.read_pid(os.path.join(info["state"], "apache.pid" if info["frontend"] == "apache" else "nginx.pid"))
     pids = tree(web)
     for pid in [info.get("app_pid"), *info.get("app_pids", [])]:
         pids |= tree(pid)
@@ -118,6 +111,8 @@ def start_quick(state: str, database_url: str) -> Server:
         stopper(child)()
         raise
     counts = frontends.sizing.settings({})
+    with open(os.path.join(frontends.DEPLOY, "apache", "express.conf")) as f:
+        layout = dict(re.findall(r"^(StartServers|ThreadsPerChild) (\d+)", f.read(), re.M))
     return Server(url=f"http://127.0.0.1:{port}", pids=lambda: tree(child.pid), stop=stopper(child),
                   settings={"processes×threads": f"{counts['WSGI_PROCESSES']}×{counts['WSGI_THREADS']}",
-                            "Apache threads": "4×256"})
+                            "Apache threads": f"{layout['StartServers']}×{layout['ThreadsPerChild']}"})

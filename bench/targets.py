@@ -1,10 +1,9 @@
 """The issue's targets, each judged on the figures of this run: met, missed, or not measured (None)."""
-import json
 import os
 import re
 import subprocess
-import sys
 
+from stack import frontends
 from stack.frontends import DEPLOY
 
 from .figures import Figures
@@ -102,27 +101,13 @@ def _p99(f: Figures) -> dict:
     return _target("p99 at 64 connections ≤ 1.5× bare gunicorn's", problems, measured)
 
 
-# Each shipped default evaluated as if the machine had 1 and 8 cores: derived from the core count, they differ.
-_PROBE = r"""
-import json, os, runpy, sys
-n = int(sys.argv[1]); os.cpu_count = lambda: n; os.sched_getaffinity = lambda pid: set(range(n))
-for name in list(os.environ):
-    if name.startswith(("WEB_CONCURRENCY", "GUNICORN_", "WSGI_", "FCGI_")): del os.environ[name]
-g = runpy.run_path(os.path.join(sys.argv[2], "gunicorn", "gunicorn.conf.py"))
-sys.path.insert(0, sys.argv[2]); import render
-s = render.settings({})
-print(json.dumps({"gunicorn workers×threads": f"{g['workers']}×{g['threads']}",
-                  "mod_wsgi processes×threads": f"{s['WSGI_PROCESSES']}×{s['WSGI_THREADS']}"}))
-"""
-
-
 def _cpu_formula() -> dict:
-    seen = {}
-    for n in (1, 8):
-        done = subprocess.run([sys.executable, "-c", _PROBE, str(n), DEPLOY], capture_output=True, text=True)
-        if done.returncode != 0:
-            return _target("worker counts derived from the CPU count", [done.stderr.strip()[-200:]], measured=False)
-        seen[n] = json.loads(done.stdout)
+    """Each shipped default evaluated as if the machine had 1 and 8 cores: derived from the core count, they differ."""
+    try:
+        seen = {n: {f"{server} processes×threads": "×".join(map(str, counts))
+                    for server, counts in frontends.derived_counts(n).items()} for n in (1, 8)}
+    except subprocess.CalledProcessError as error:
+        return _target("worker counts derived from the CPU count", [error.stderr.strip()[-200:]], measured=False)
     problems = [f"{name}: {seen[1][name]} on 1 core and on 8" for name in seen[1] if seen[1][name] == seen[8][name]]
     with open(os.path.join(DEPLOY, "fastcgi", "fcgi_server.py")) as f:
         if "sizing.py" not in f.read():

@@ -10,6 +10,7 @@ import runpy
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SIZING = runpy.run_path(os.path.join(HERE, "sizing.py"))  # the one formula for processes and threads
 
 
 def defaults() -> dict:
@@ -30,7 +31,7 @@ def settings(environ=os.environ) -> dict:
         values["MAX_BODY_SIZE"] = environ["MAX_CONTENT_LENGTH"]  # one variable for both limits
     # auto: the process and thread counts from the one formula, for the cores of the host that
     # renders (the server itself, or the container at start-up).
-    counts = runpy.run_path(os.path.join(HERE, "sizing.py"))["settings"]({**environ, **values})
+    counts = SIZING["settings"]({**environ, **values})
     values.update({name: str(counts[name]) for name, value in values.items() if value == "auto"})
     # A default may name another variable, as TLS_CERT names SERVER_NAME; as in a shell, it is
     # filled with that variable's final value.

@@ -127,14 +127,7 @@ class Stack:
 
 
 def rss_kib(pids) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-        except (OSError, StopIteration, ValueError):
-            pass
-    return total
+    return processes.memory_kib(pids)["rss_kib"]
 
 
 def open_fds(pids) -> int:

@@ -5,8 +5,10 @@ same templates an operator copies.
 """
 import grp
 import importlib.util
+import json
 import os
 import pwd
+import subprocess
 import sys
 
 from .processes import SERVICE_USER
@@ -27,6 +29,25 @@ def _load(name: str):
 
 render = _load("render")
 sizing = _load("sizing")  # the one formula for processes and threads
+
+# What gunicorn.conf.py and render.py (mod_wsgi) derive on a host with argv[1] cores, none set by hand.
+_COUNTS_PROBE = r"""
+import json, os, runpy, sys
+os.sched_getaffinity = lambda pid: set(range(int(sys.argv[1])))
+for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "WSGI_PROCESSES", "WSGI_THREADS", "FCGI_MAX_THREADS"):
+    os.environ.pop(name, None)
+gunicorn = runpy.run_path(os.path.join(sys.argv[2], "gunicorn", "gunicorn.conf.py"))
+apache = runpy.run_path(os.path.join(sys.argv[2], "render.py"))["settings"](os.environ)
+print(json.dumps({"gunicorn": [gunicorn["workers"], gunicorn["threads"]],
+                  "mod_wsgi": [int(apache["WSGI_PROCESSES"]), int(apache["WSGI_THREADS"])]}))
+"""
+
+
+def derived_counts(cores: int) -> dict:
+    """{"gunicorn": [workers, threads], "mod_wsgi": [processes, threads]} as the shipped configs
+    compute them on a host with that many cores (a fresh interpreter, its CPU affinity faked)."""
+    done = subprocess.run([sys.executable, "-c", _COUNTS_PROBE, str(cores), DEPLOY], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
 
 
 def service_account() -> tuple[str, str]:

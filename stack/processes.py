@@ -103,3 +103,16 @@ def descendants(pid: int | None) -> set[int]:
             found.add(child)
             todo.append(child)
     return found
+
+
+def memory_kib(pids) -> dict:
+    """Summed RSS (it counts shared pages once per process) and PSS (shares them out) of the pids."""
+    totals = {"rss_kib": 0, "pss_kib": 0}
+    for pid in pids:
+        for key, path, label in (("rss_kib", "status", "VmRSS:"), ("pss_kib", "smaps_rollup", "Pss:")):
+            try:
+                with open(f"/proc/{pid}/{path}") as f:
+                    totals[key] += next(int(line.split()[1]) for line in f if line.startswith(label))
+            except (OSError, StopIteration, ValueError):
+                pass
+    return totals

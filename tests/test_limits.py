@@ -6,12 +6,11 @@ catch a default changed in one place and not in the other.
 import os
 import re
 import runpy
-import subprocess
-import sys
 
 import pytest
 
 from app.config import from_env
+from stack import frontends
 from stack.frontends import DEPLOY, render
 
 DEFAULTS = render.defaults()
@@ -72,17 +71,7 @@ def test_a_smaller_postgresql_caps_the_processes():
 
 def test_gunicorn_mod_wsgi_and_flup_take_their_counts_from_the_one_formula():
     """Each consumer, run as if this host had 3 cores (the affinity the formula reads)."""
-    probe = f"""
-import os, runpy, sys
-os.sched_getaffinity = lambda pid: set(range(3))
-for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "WSGI_PROCESSES", "WSGI_THREADS", "FCGI_MAX_THREADS"):
-    os.environ.pop(name, None)
-g = runpy.run_path({os.path.join(DEPLOY, "gunicorn", "gunicorn.conf.py")!r})
-sys.path.insert(0, {DEPLOY!r}); import render
-s = render.settings(os.environ)
-print(g["workers"], g["threads"], s["WSGI_PROCESSES"], s["WSGI_THREADS"])
-"""
-    assert subprocess.check_output([sys.executable, "-c", probe], text=True).split() == ["3", "4", "3", "15"]
+    assert frontends.derived_counts(3) == {"gunicorn": [3, 4], "mod_wsgi": [3, 15]}
     with open(os.path.join(DEPLOY, "fastcgi", "fcgi_server.py")) as server:
         assert 'sizing.py"))["settings"]()["FCGI_MAX_THREADS"]' in server.read()
 

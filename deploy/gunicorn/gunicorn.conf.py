@@ -7,18 +7,10 @@ every front end).
 import importlib.machinery
 import importlib.util
 import os
+import runpy
 import sys
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _sizing():
-    """deploy/sizing.py, loaded by path: the config runs with the project's root, not deploy/, on sys.path."""
-    location = os.path.join(PROJECT_DIR, "deploy", "sizing.py")
-    spec = importlib.util.spec_from_file_location("flask_reference_sizing", location)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.settings()
 
 
 class WsgiFileFinder:
@@ -42,7 +34,8 @@ chdir = PROJECT_DIR
 bind = os.environ.get("GUNICORN_BIND", "unix:/run/flask-reference/gunicorn.sock").split(",")
 # The socket nginx connects to: group-writable only (nginx's worker is in the app's group).
 umask = int(os.environ.get("GUNICORN_UMASK", "0o007"), 8)
-_counts = _sizing()
+# deploy/sizing.py by path: the config runs with the project's root, not deploy/, on sys.path.
+_counts = runpy.run_path(os.path.join(PROJECT_DIR, "deploy", "sizing.py"))["settings"]()
 workers = _counts["WEB_CONCURRENCY"]
 threads = _counts["GUNICORN_THREADS"]
 # gthread keeps nginx's upstream connections alive; the sync worker closes every one.
