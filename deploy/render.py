@@ -1,16 +1,15 @@
-#!/usr/bin/env python3
 """Fill a deploy/ template: defaults from deploy/defaults.env, overridden by the environment.
 
-Usage: deploy/render.py TEMPLATE [> OUTPUT]. Only ${NAME} for names listed in defaults.env is
+Usage: python3 -m deploy.render TEMPLATE [> OUTPUT]   (from the project folder). Only ${NAME} for names listed in defaults.env is
 replaced, like `envsubst '${NAME} ...'`; a listed name left empty is an error.
 """
 import os
 import re
-import runpy
 import sys
 
+from deploy import sizing
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-SIZING = runpy.run_path(os.path.join(HERE, "sizing.py"))  # the one formula for processes and threads
 
 
 def defaults() -> dict:
@@ -24,14 +23,14 @@ def defaults() -> dict:
     return values
 
 
-def settings(environ=os.environ) -> dict:
+def settings(environ=os.environ, core_count: int | None = None) -> dict:
     values = defaults()
     values.update({name: environ[name] for name in values if environ.get(name)})
     if not environ.get("MAX_BODY_SIZE") and environ.get("MAX_CONTENT_LENGTH"):
         values["MAX_BODY_SIZE"] = environ["MAX_CONTENT_LENGTH"]  # one variable for both limits
     # auto: the process and thread counts from the one formula, for the cores of the host that
     # renders (the server itself, or the container at start-up).
-    counts = SIZING["settings"]({**environ, **values})
+    counts = sizing.settings({**environ, **values}, core_count)
     values.update({name: str(counts[name]) for name, value in values.items() if value == "auto"})
     # A default may name another variable, as TLS_CERT names SERVER_NAME; as in a shell, it is
     # filled with that variable's final value.

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """How many app processes and threads, from the cores this host gives us: the one formula.
 
     processes = max(2, cores), capped so that they cannot open more database connections than
@@ -19,7 +18,7 @@ variable: WEB_CONCURRENCY, GUNICORN_THREADS, WSGI_PROCESSES, WSGI_THREADS, FCGI_
 
 Used by gunicorn.conf.py, deploy/render.py (mod_wsgi's WSGI_PROCESSES=auto) and fcgi_server.py,
 so the native runner, the templates and the containers all size the same way. Run it to see the
-figures for this host: python3 deploy/sizing.py
+figures for this host: python3 -m deploy.sizing
 """
 import math
 import os

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
-"""The flup FastCGI server for yourapplication.wsgi, for nginx's fastcgi_pass.
+"""The flup FastCGI server for the app (wsgi:application), for nginx's fastcgi_pass.
 
-Usage: fcgi_server.py [BIND]   (BIND overrides FCGI_BIND)
+Usage: python -m deploy.fastcgi.fcgi_server [BIND]   (BIND overrides FCGI_BIND)
 Settings from the environment:
   FCGI_BIND         unix:/path/to.sock (default unix:/run/flask-reference/fcgi.sock) or host:port
   FCGI_UMASK        umask for the unix socket (default 007: nginx's worker must share the group)
@@ -14,14 +13,13 @@ some were still running after FCGI_GRACEFUL_TIMEOUT and were cut short); SIGHUP 
 then starts again in a fresh interpreter (new code, new settings).
 """
 import os
-import runpy
 import sys
 import threading
 import time
 
 from flup.server.fcgi import WSGIServer
 
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from deploy import sizing
 
 
 def bind_address(value: str):
@@ -73,11 +71,11 @@ class DrainingServer(WSGIServer):
 def serve() -> tuple[bool, bool]:
     """Run until a signal; (it was SIGHUP, every request in flight finished)."""
     address = bind_address(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("FCGI_BIND", "unix:/run/flask-reference/fcgi.sock"))
-    application = runpy.run_path(os.path.join(PROJECT_DIR, "yourapplication.wsgi"))["application"]
+    from wsgi import application  # here, not at the top: the tests import this module without an app
     # flup runs Python on one core at a time: more threads only contend for the GIL. make bench
     # (2 cores, 64 connections): 4 threads per back end served 1.5x the template and 2x the
     # database requests/s of 15 threads, at half the p99; overload and soak still pass.
-    max_threads = runpy.run_path(os.path.join(PROJECT_DIR, "deploy", "sizing.py"))["settings"]()["FCGI_MAX_THREADS"]
+    max_threads = sizing.settings()["FCGI_MAX_THREADS"]
     server = DrainingServer(
         application,
         bindAddress=address,  # required: without it flup on Python 3 treats stdin as the socket
@@ -108,6 +106,6 @@ if __name__ == "__main__":
         print("requests still running after FCGI_GRACEFUL_TIMEOUT were cut short", flush=True)
     if reload:
         print("SIGHUP: restarting", flush=True)
-        os.execv(sys.executable, [sys.executable, *sys.argv])
+        os.execv(sys.executable, [sys.executable, "-m", "deploy.fastcgi.fcgi_server", *sys.argv[1:]])
     print("stopped", flush=True)
     sys.exit(0 if drained else 1)

@@ -1,41 +1,20 @@
 """gunicorn settings, each from an environment variable; workers and threads default to
 deploy/sizing.py's formula (a process per core, at least 2; 4 threads each).
 
-Run: gunicorn -c deploy/gunicorn/gunicorn.conf.py   (the app is yourapplication.wsgi, as for
-every front end).
+Run: gunicorn -c python:deploy.gunicorn.conf   (a module, so the tests import the same values
+gunicorn reads).
 """
-import importlib.machinery
-import importlib.util
 import os
-import runpy
-import sys
 
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from deploy import sizing
 
-
-class WsgiFileFinder:
-    """gunicorn imports apps by module name, and `yourapplication.wsgi` (mod_wsgi's file name) is
-    not one: expose the file as the module `yourapplication_wsgi`, imported in each worker."""
-
-    name = "yourapplication_wsgi"
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != self.name:
-            return None
-        location = os.path.join(PROJECT_DIR, "yourapplication.wsgi")
-        return importlib.util.spec_from_loader(fullname, importlib.machinery.SourceFileLoader(fullname, location))
-
-
-if not any(isinstance(finder, WsgiFileFinder) for finder in sys.meta_path):  # the config is re-read on HUP
-    sys.meta_path.append(WsgiFileFinder())
-wsgi_app = f"{WsgiFileFinder.name}:application"
-chdir = PROJECT_DIR
+# The app, as every front end but mod_wsgi imports it (wsgi.py); the project is installed in the venv.
+wsgi_app = "wsgi:application"
 
 bind = os.environ.get("GUNICORN_BIND", "unix:/run/flask-reference/gunicorn.sock").split(",")
 # The socket nginx connects to: group-writable only (nginx's worker is in the app's group).
 umask = int(os.environ.get("GUNICORN_UMASK", "0o007"), 8)
-# deploy/sizing.py by path: the config runs with the project's root, not deploy/, on sys.path.
-_counts = runpy.run_path(os.path.join(PROJECT_DIR, "deploy", "sizing.py"))["settings"]()
+_counts = sizing.settings()
 workers = _counts["WEB_CONCURRENCY"]
 threads = _counts["GUNICORN_THREADS"]
 # gthread keeps nginx's upstream connections alive; the sync worker closes every one.

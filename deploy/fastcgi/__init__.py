@@ -1,0 +1,1 @@
+"""flup, behind nginx: the FastCGI server (fcgi_server.py) and its systemd unit."""

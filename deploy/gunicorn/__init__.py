@@ -1,0 +1,1 @@
+"""gunicorn, behind nginx: its config (conf.py) and its systemd unit."""

@@ -1,1 +1,0 @@
-"""One module per fault; each has NAME and run(stack: Stack) -> Result, and leaves the stack healthy."""
