@@ -17,7 +17,7 @@ from .uploads import bp as uploads
 from .web import bp as web
 
 
-def register_all(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     for blueprint in (basics, web, uploads, forms, mail, callbacks, students, ajax, pluggable, api, context, health):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin, url_prefix="/admin")

@@ -1,7 +1,7 @@
 """What a client sends, made safe to parse: a hostile request gets a 400, never a 500.
 
 Werkzeug assumes a percent-encoded query string and Python's json has no depth limit; a client may
-send neither. Found by the hostile-input fault case (faults/cases/hostile.py).
+send neither. Found by the hostile-input fault case (tests/faults/test_hostile.py).
 """
 import re
 
@@ -47,6 +47,6 @@ def nested_within(value, limit: int) -> bool:
     return True
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.request_class = ClientRequest
     app.json = ClientJSONProvider(app)

@@ -67,6 +67,6 @@ def outbox_send_command(every):
     click.echo(f"outbox: {sent} sent, {waiting} waiting")
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     for command in (urls_command, maintenance_command, seed_users_command, outbox_group):
         app.cli.add_command(command)

@@ -1,11 +1,21 @@
-"""Settings: defaults in code, values from environment variables (listed in .env.example)."""
+"""Settings: defaults in code, values from environment variables (listed in .env.example).
+
+The defaults deploy/ needs too (the body limit nginx and Apache enforce, the pool sizing.py counts)
+are written once, in deploy/defaults.env, and read from there.
+
+Plain helpers rather than environs: four short readers say exactly what this app needs (an empty
+variable is unset, as compose passes `${NAME:-}`; NAME_FILE holds a secret), with no marshmallow.
+"""
 import os
 
+from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
+
+from deploy import defaults
 
 # The only key allowed outside debug and testing is one the operator chose.
 DEV_SECRET_KEY = "dev-only-not-a-secret"
-MIB = 1024 * 1024
+SHARED = {name: int(defaults()[name]) for name in ("MAX_CONTENT_LENGTH", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW")}
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -50,10 +60,10 @@ def _engine_options(url: str) -> dict:
     if url.startswith("postgresql"):
         # Each process opens at most pool_size + max_overflow connections, and no more than its
         # threads use at once: processes × min(threads, pool_size + max_overflow) must stay under
-        # PostgreSQL's max_connections (README "Timeouts and limits"; tests/test_capacity.py).
+        # PostgreSQL's max_connections (README "Timeouts and limits"; tests/test_limits.py).
         # A thread that finds the pool empty waits pool_timeout seconds, then gets an error.
-        options["pool_size"] = _int("DATABASE_POOL_SIZE", 5)
-        options["max_overflow"] = _int("DATABASE_MAX_OVERFLOW", 10)
+        options["pool_size"] = _int("DATABASE_POOL_SIZE", SHARED["DATABASE_POOL_SIZE"])
+        options["max_overflow"] = _int("DATABASE_MAX_OVERFLOW", SHARED["DATABASE_MAX_OVERFLOW"])
         options["pool_timeout"] = _int("DATABASE_POOL_TIMEOUT", 10)
         # Fail fast rather than hang: a bounded connect, and no statement may run forever.
         options["connect_args"] = {
@@ -81,7 +91,7 @@ def from_env(instance_path: str) -> dict:
         "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", "MAIL_SERVER" not in os.environ),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads"),
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * MIB),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", SHARED["MAX_CONTENT_LENGTH"]),
         # Extensions an upload may have. Never html, svg or js: served back, they could run as this site.
         "UPLOAD_EXTENSIONS": _list("UPLOAD_EXTENSIONS", "txt,md,csv,pdf,png,jpg,jpeg,gif,webp,zip"),
         "CORS_ORIGINS": _list("CORS_ORIGINS", "*"),
@@ -115,17 +125,9 @@ def load_env_file(path: str) -> None:
     """Read KEY=VALUE lines (the systemd EnvironmentFile / .env format) into os.environ.
 
     For servers that cannot pass an environment to the app, such as mod_wsgi's daemon processes.
-    Variables already set win, so the real environment always overrides the file.
+    Variables already set win, so the real environment always overrides the file; a missing file
+    adds nothing. Values are taken as written: no ${NAME} expansion.
     """
-    if not os.path.isfile(path):
-        return
-    with open(path) as lines:
-        for line in lines:
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            name, _, value = line.removeprefix("export ").partition("=")
-            value = value.strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-                value = value[1:-1]
-            os.environ.setdefault(name.strip(), value)
+    for name, value in dotenv_values(path, interpolate=False).items():
+        if value is not None:  # a line with no "=" sets nothing
+            os.environ.setdefault(name, value)

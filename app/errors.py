@@ -83,7 +83,7 @@ def handle_unexpected_error(error: InternalServerError):
     return handle_http_error(InternalServerError())
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DBAPIError, handle_database_unavailable)
     app.register_error_handler(PoolTimeout, handle_pool_exhausted)

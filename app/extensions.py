@@ -1,8 +1,10 @@
-"""Extension instances, created bare and bound to an app in create_app() through init_app."""
+"""Extension instances, created bare and bound to an app by init_app()."""
+import os
+
+from flask import Flask, current_app
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask import current_app
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
@@ -19,6 +21,18 @@ migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
 cors = CORS()
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+    app.teardown_appcontext(remove_session)  # runs before the extension's own (reverse order)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    mail.init_app(app)
+    csrf.init_app(app)
+    # The API authenticates with a bearer token, never a cookie, so any listed origin may call it.
+    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
 
 
 def remove_session(_exception=None) -> None:

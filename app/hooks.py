@@ -57,7 +57,7 @@ def close_db_connection(exception):
         connection.close()
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.before_request(start_request)
     app.before_request(maintenance_switch)
     app.after_request(finish_request)

@@ -13,7 +13,7 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     # Replace Flask's stderr handler; containers and process managers collect stdout.
     app.logger.handlers.clear()
     handler = logging.StreamHandler(sys.stdout)

@@ -36,5 +36,5 @@ def add_security_headers(response):
     return response
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)

@@ -1,39 +1,25 @@
 """Fill a deploy/ template: defaults from deploy/defaults.env, overridden by the environment.
 
-Usage: python3 -m deploy.render TEMPLATE [> OUTPUT]   (from the project folder). Only ${NAME} for names listed in defaults.env is
-replaced, like `envsubst '${NAME} ...'`; a listed name left empty is an error.
+Usage: .venv/bin/python -m deploy.render TEMPLATE [> OUTPUT]   (from the project folder).
+Only ${NAME} for names listed in defaults.env is replaced, like `envsubst '${NAME} ...'`; a listed
+name left empty is an error.
 """
 import os
 import re
 import sys
 
-from deploy import sizing
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def defaults() -> dict:
-    values = {}
-    with open(os.path.join(HERE, "defaults.env")) as lines:
-        for line in lines:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                name, _, value = line.partition("=")
-                values[name] = value
-    return values
+from deploy import defaults, sizing
 
 
 def settings(environ=os.environ, core_count: int | None = None) -> dict:
     values = defaults()
     values.update({name: environ[name] for name in values if environ.get(name)})
-    if not environ.get("MAX_BODY_SIZE") and environ.get("MAX_CONTENT_LENGTH"):
-        values["MAX_BODY_SIZE"] = environ["MAX_CONTENT_LENGTH"]  # one variable for both limits
     # auto: the process and thread counts from the one formula, for the cores of the host that
     # renders (the server itself, or the container at start-up).
     counts = sizing.settings({**environ, **values}, core_count)
     values.update({name: str(counts[name]) for name, value in values.items() if value == "auto"})
-    # A default may name another variable, as TLS_CERT names SERVER_NAME; as in a shell, it is
-    # filled with that variable's final value.
+    # A default may name another variable, as TLS_CERT names SERVER_NAME and MAX_BODY_SIZE
+    # MAX_CONTENT_LENGTH; as in a shell, it is filled with that variable's final value.
     return {name: render(value, values) for name, value in values.items()}
 
 

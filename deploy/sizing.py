@@ -6,9 +6,10 @@
 
 Processes run Python in parallel, one core each, so they follow the core count; at least two, so
 a dying or restarting process never leaves nobody serving. Threads overlap waiting (database, mail,
-slow clients), not computing, so their number does not follow the cores: 4 measured best for
-gunicorn and flup (README "Performance"); mod_wsgi keeps 15, because its daemon queue under 512
-clients and a graceful restart fared worse with 4 (deploy/defaults.env says by how much).
+slow clients), not computing, so their number does not follow the cores: 4 did best in make
+bench for gunicorn and flup; mod_wsgi keeps 15, because with 4 its daemon queue under many clients
+and a graceful restart fared worse (why: WSGI_THREADS in deploy/defaults.env; the figures: README
+"Performance").
 flup's back ends stay two (nginx's upstream, the systemd instances and the compose services name
 them); on more cores, add instances and `server` lines (README "Processes and threads").
 
@@ -16,12 +17,14 @@ them); on more cores, add instances and `server` lines (README "Processes and th
 cgroup CPU quota (docker --cpus) rounded up. Every number is overridden by its environment
 variable: WEB_CONCURRENCY, GUNICORN_THREADS, WSGI_PROCESSES, WSGI_THREADS, FCGI_MAX_THREADS.
 
-Used by gunicorn.conf.py, deploy/render.py (mod_wsgi's WSGI_PROCESSES=auto) and fcgi_server.py,
+Used by deploy.gunicorn.conf, deploy/render.py (mod_wsgi's WSGI_PROCESSES=auto) and fcgi_server.py,
 so the native runner, the templates and the containers all size the same way. Run it to see the
-figures for this host: python3 -m deploy.sizing
+figures for this host: .venv/bin/python -m deploy.sizing
 """
 import math
 import os
+
+from deploy import defaults
 
 THREADS = {"gunicorn": 4, "fcgi": 4, "mod_wsgi": 15}
 # PostgreSQL's default max_connections, the slots it keeps for superusers, and the other clients
@@ -29,6 +32,8 @@ THREADS = {"gunicorn": 4, "fcgi": 4, "mod_wsgi": 15}
 POSTGRES_MAX_CONNECTIONS = 100
 SUPERUSER_RESERVED = 3
 OTHER_CLIENTS = 5
+# The app's connection pool, whose defaults it shares with this formula.
+POOL_DEFAULTS = {name: int(defaults()[name]) for name in ("DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW")}
 
 
 def cores() -> int:
@@ -52,8 +57,8 @@ def _int(environ, name: str, default: int) -> int:
 
 
 def connections_per_process(threads: int, environ=os.environ) -> int:
-    """A process opens at most its pool (app/config.py: 5 + 10 overflow), and no more than its threads use."""
-    return min(threads, _int(environ, "DATABASE_POOL_SIZE", 5) + _int(environ, "DATABASE_MAX_OVERFLOW", 10))
+    """A process opens at most its pool (size + overflow), and no more than its threads use."""
+    return min(threads, sum(_int(environ, name, default) for name, default in POOL_DEFAULTS.items()))
 
 
 def processes(threads: int, environ=os.environ, core_count: int | None = None) -> int:

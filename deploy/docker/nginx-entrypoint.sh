@@ -3,14 +3,12 @@
 # defaults.env, each overridden by the environment), then run nginx in the foreground.
 set -eu
 dir=/etc/nginx/flask-reference
-# One variable for both limits: the app's MAX_CONTENT_LENGTH sets nginx's client_max_body_size.
-if [ -z "${MAX_BODY_SIZE:-}" ] && [ -n "${MAX_CONTENT_LENGTH:-}" ]; then
-  export MAX_BODY_SIZE="$MAX_CONTENT_LENGTH"
-fi
+# A default that names another variable takes its value, as in deploy/render.py: so the app's
+# MAX_CONTENT_LENGTH also sets nginx's client_max_body_size (MAX_BODY_SIZE=${MAX_CONTENT_LENGTH}).
 while IFS='=' read -r name value; do
   case "$name" in ''|\#*) continue ;; esac
   eval "current=\${$name:-}"
-  [ -n "$current" ] || export "$name=$value"
+  [ -n "$current" ] || eval "export $name=\"$value\""
 done < "$dir/defaults.env"
 if [ "${TLS_SELF_SIGNED:-0}" = 1 ]; then
   /usr/local/bin/self-signed.sh "$(dirname "$TLS_CERT")"

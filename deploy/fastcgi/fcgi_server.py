@@ -4,8 +4,8 @@ Usage: python -m deploy.fastcgi.fcgi_server [BIND]   (BIND overrides FCGI_BIND)
 Settings from the environment:
   FCGI_BIND         unix:/path/to.sock (default unix:/run/flask-reference/fcgi.sock) or host:port
   FCGI_UMASK        umask for the unix socket (default 007: nginx's worker must share the group)
-  FCGI_MAX_THREADS  requests handled at once (default: deploy/sizing.py, 4, measured best; see
-                    README "Performance")
+  FCGI_MAX_THREADS  requests handled at once (default: deploy/sizing.py, 4, the best in make
+                    bench; see README "Performance")
   FCGI_WEB_SERVER_ADDRS  flup's own list of client addresses allowed over TCP (e.g. 127.0.0.1)
   FCGI_GRACEFUL_TIMEOUT  seconds a stop waits for requests in flight (default 30)
 Signals: SIGTERM or SIGINT stops accepting, lets requests in flight finish, and exits 0 (1 when
@@ -72,9 +72,9 @@ def serve() -> tuple[bool, bool]:
     """Run until a signal; (it was SIGHUP, every request in flight finished)."""
     address = bind_address(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("FCGI_BIND", "unix:/run/flask-reference/fcgi.sock"))
     from wsgi import application  # here, not at the top: the tests import this module without an app
-    # flup runs Python on one core at a time: more threads only contend for the GIL. make bench
-    # (2 cores, 64 connections): 4 threads per back end served 1.5x the template and 2x the
-    # database requests/s of 15 threads, at half the p99; overload and soak still pass.
+    # flup runs Python on one core at a time: more threads only contend for the GIL. A few threads
+    # per back end served more, and faster, than many in make bench, and overload and soak still
+    # pass (the figures: README "Performance").
     max_threads = sizing.settings()["FCGI_MAX_THREADS"]
     server = DrainingServer(
         application,
