@@ -9,7 +9,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 from tests.services import unavailable
-from stack.postgres import PostgresCluster, find_bindir
+from tests.stacks.native.postgres import PostgresCluster, find_bindir
 from tests.services.smtp import SmtpSink
 
 API_TOKEN = "test-token"

@@ -1,5 +1,7 @@
-"""Every route and what it must answer. One table drives the app tests, `make smoke` and the
-front-end tests, so a new route is checked everywhere at once. Standard library only."""
+"""Every route and what it must answer. One table drives the app tests, `make smoke`, the
+front-end tests and e2e, so a new route is checked everywhere at once. Standard library only."""
+import http.client
+import urllib.parse
 from typing import NamedTuple
 
 JSON = {"Accept": "application/json"}
@@ -124,3 +126,33 @@ ROUTES = [
     Route("/readyz", 200, '"database":"ok"'),
     Route("/no/such/page", 404, "Not Found"),
 ]
+
+
+def request(base: urllib.parse.SplitResult, route: Route, context=None) -> tuple[int, str]:
+    """One request to a running stack, redirects not followed, as the table expects."""
+    if base.scheme == "https":
+        connection = http.client.HTTPSConnection(base.hostname, base.port, timeout=30, context=context)
+    else:
+        connection = http.client.HTTPConnection(base.hostname, base.port, timeout=30)
+    try:
+        headers = {"Accept": "text/html", **route.headers}
+        connection.request(route.method, base.path.rstrip("/") + route.path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", errors="replace")
+    finally:
+        connection.close()
+
+
+def check(base: urllib.parse.SplitResult, route: Route, context=None) -> str | None:
+    """None when the route answers as the table says, else why not."""
+    try:
+        status, body = request(base, route, context)
+    except OSError as error:
+        return f"no answer: {error}"
+    if status != route.status:
+        return f"status {status}, expected {route.status}"
+    if route.contains not in body:
+        return f"body lacks {route.contains!r}"
+    if "Traceback" in body:
+        return "body shows a traceback"
+    return None

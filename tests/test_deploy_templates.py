@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from stack.frontends import render  # deploy/render.py, as the runner loads it
+from deploy import render
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATES = sorted(glob.glob(os.path.join(ROOT, "deploy", "**", "*.template"), recursive=True))
@@ -42,7 +42,7 @@ def read(*parts: str) -> str:
 def test_every_nginx_snippet_is_rendered_by_the_container_and_by_the_native_runner():
     snippets = {name.removesuffix(".conf.template") for name in os.listdir(os.path.join(ROOT, "deploy", "nginx", "snippets"))}
     entrypoint = read("docker", "nginx-entrypoint.sh")
-    runner = open(os.path.join(ROOT, "stack", "frontends.py")).read()
+    runner = open(os.path.join(ROOT, "tests", "stacks", "native", "frontends.py")).read()
     for snippet in snippets:
         assert re.search(rf"for snippet in .*\b{snippet}\b", entrypoint), snippet
         assert f'"{snippet}"' in runner, snippet

@@ -1,27 +1,21 @@
 """Timeouts and limits: the shipped defaults agree with each other and with PostgreSQL.
 
-The fault suite (python -m faults --case overload|slow_clients) proves them under load; these
+The fault suite (make faults FAULTS_ARGS="-k 'overload or slow_clients'") proves them under load; these
 catch a default changed in one place and not in the other.
 """
+import importlib
 import os
 import re
-import runpy
 
 import pytest
 
 from app.config import from_env
-from stack import frontends
-from stack.frontends import DEPLOY, render
+from deploy import render, sizing
+from deploy.gunicorn import conf as gunicorn_conf
+from tests.stacks.native.frontends import DEPLOY
 
 DEFAULTS = render.defaults()
-sizing = runpy.run_path(os.path.join(DEPLOY, "sizing.py"))
 CORES = (1, 2, 8, 64)
-
-
-def source_default(path: str, name: str) -> int:
-    """The default a deploy/ Python file gives an environment variable: os.environ.get("NAME", "N")."""
-    with open(os.path.join(DEPLOY, path)) as source:
-        return int(re.search(rf'os\.environ\.get\("{name}", "(\d+)"\)', source.read()).group(1))
 
 
 def flup_back_ends() -> int:
@@ -30,7 +24,7 @@ def flup_back_ends() -> int:
 
 
 def app_processes_and_threads(frontend: str, cores: int = 2) -> tuple[int, int]:
-    counts = sizing["settings"]({}, core_count=cores)
+    counts = sizing.settings({}, core_count=cores)
     if frontend == "gunicorn":
         return counts["WEB_CONCURRENCY"], counts["GUNICORN_THREADS"]
     if frontend == "apache":
@@ -51,7 +45,7 @@ def engine_options(monkeypatch, tmp_path):
 def test_app_servers_never_open_more_database_connections_than_postgresql_allows(engine_options, frontend, cores):
     processes, threads = app_processes_and_threads(frontend, cores)
     per_process = min(threads, engine_options["pool_size"] + engine_options["max_overflow"])
-    budget = sizing["POSTGRES_MAX_CONNECTIONS"] - sizing["SUPERUSER_RESERVED"] - sizing["OTHER_CLIENTS"]
+    budget = sizing.POSTGRES_MAX_CONNECTIONS - sizing.SUPERUSER_RESERVED - sizing.OTHER_CLIENTS
     assert processes * per_process <= budget
 
 
@@ -61,19 +55,29 @@ def test_app_servers_run_a_process_per_core_and_never_fewer_than_two(frontend):
 
 
 def test_the_formula_gives_way_to_a_number_in_the_environment():
-    counts = sizing["settings"]({"WEB_CONCURRENCY": "3", "WSGI_THREADS": "6", "FCGI_MAX_THREADS": "9"}, core_count=8)
+    counts = sizing.settings({"WEB_CONCURRENCY": "3", "WSGI_THREADS": "6", "FCGI_MAX_THREADS": "9"}, core_count=8)
     assert (counts["WEB_CONCURRENCY"], counts["WSGI_THREADS"], counts["FCGI_MAX_THREADS"]) == (3, 6, 9)
 
 
 def test_a_smaller_postgresql_caps_the_processes():
-    assert sizing["settings"]({"DATABASE_MAX_CONNECTIONS": "40"}, core_count=64)["WSGI_PROCESSES"] == 2  # 32 // 15
+    assert sizing.settings({"DATABASE_MAX_CONNECTIONS": "40"}, core_count=64)["WSGI_PROCESSES"] == 2  # 32 // 15
 
 
-def test_gunicorn_mod_wsgi_and_flup_take_their_counts_from_the_one_formula():
-    """Each consumer, run as if this host had 3 cores (the affinity the formula reads)."""
-    assert frontends.derived_counts(3) == {"gunicorn": [3, 4], "mod_wsgi": [3, 15]}
+def test_gunicorn_mod_wsgi_and_flup_take_their_counts_from_the_one_formula(monkeypatch):
+    """Each consumer, as if this host had 3 cores (the affinity the formula reads), nothing set by hand."""
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "WSGI_PROCESSES", "WSGI_THREADS", "FCGI_MAX_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    try:
+        importlib.reload(gunicorn_conf)  # gunicorn reads its config module once, at start
+        assert (gunicorn_conf.workers, gunicorn_conf.threads) == (3, 4)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(gunicorn_conf)
+    apache = render.settings({}, core_count=3)
+    assert (apache["WSGI_PROCESSES"], apache["WSGI_THREADS"]) == ("3", "15")
     with open(os.path.join(DEPLOY, "fastcgi", "fcgi_server.py")) as server:
-        assert 'sizing.py"))["settings"]()["FCGI_MAX_THREADS"]' in server.read()
+        assert 'sizing.settings()["FCGI_MAX_THREADS"]' in server.read()
 
 
 @pytest.mark.parametrize("frontend", ["gunicorn", "apache", "fastcgi"])
@@ -87,7 +91,7 @@ def test_the_web_servers_wait_for_the_app_longer_than_any_query_may_run(engine_o
     response = int(DEFAULTS["APP_RESPONSE_TIMEOUT"])
     assert statement_ms / 1000 < response
     # The backstops that kill a stuck worker come after the web server has answered.
-    assert source_default("gunicorn/gunicorn.conf.py", "GUNICORN_TIMEOUT") >= response
+    assert gunicorn_conf.timeout >= response
     assert int(DEFAULTS["WSGI_REQUEST_TIMEOUT"]) >= response
     # A request shed from mod_wsgi's queue gets its 503 before it could have timed out.
     assert int(DEFAULTS["WSGI_QUEUE_TIMEOUT"]) < response

@@ -2,7 +2,7 @@
 
 wrk counts, but a fault case needs the timeline (the first 503, the first 200 after it), so this
 small asyncio client keeps one record per request. It runs in a thread while the case provokes
-its fault, and never runs longer than `seconds` plus one request timeout.
+its fault, and never runs longer than `seconds` plus one request timeout. h11 reads the answers.
 """
 import asyncio
 import itertools
@@ -10,7 +10,16 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .core import Stack
+import h11
+
+from tests.stacks import Stack
+
+# The routes the loads use: no database, a Jinja2 template, a PostgreSQL read (the API's user list).
+HELLO, TEMPLATE, DATABASE_READ = "/", "/hello/fault", "/api/users/"
+
+
+class Unanswered(ConnectionError):
+    """The server closed the connection before the first byte of an answer."""
 
 
 @dataclass
@@ -34,6 +43,7 @@ class Load:
                  headers: dict | None = None):
         self.stack, self.paths, self.connections = stack, paths, connections
         self.seconds, self.timeout, self.headers = seconds, timeout, headers or {}
+        self.context = stack.ssl  # one for every connection: a context loads the CA file
         self.samples: list[Sample] = []
         self.began = 0.0
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
@@ -62,64 +72,63 @@ class Load:
     async def _client(self, deadline: float, paths, number: int) -> None:
         # Spread the first connections over 0.5 s, as real clients arrive, not in one burst.
         await asyncio.sleep(0.5 * number / max(self.connections, 1))
-        reader = writer = None
+        connection = None  # (reader, writer, h11.Connection) of the kept-alive connection
         while time.monotonic() < deadline:
             path = next(paths)
             start = time.monotonic()
             retried = False
             try:
-                if writer is not None:
+                if connection is not None:
                     try:
-                        status, keep_alive = await asyncio.wait_for(self._exchange(reader, writer, path), self.timeout)
-                    except (asyncio.IncompleteReadError, ConnectionResetError) as error:
+                        status, keep_alive = await asyncio.wait_for(self._exchange(*connection, path), self.timeout)
+                    except (Unanswered, ConnectionResetError):
                         # The server closed the kept-alive connection as the request went out (a
                         # reload, an idle timeout): nothing was answered, so every HTTP client
                         # (browsers, urllib3) sends an idempotent GET again on a new connection.
-                        if isinstance(error, asyncio.IncompleteReadError) and error.partial:
-                            raise
-                        writer, retried = _close(writer), True
-                if writer is None:
+                        connection, retried = _close(connection), True
+                if connection is None:
                     reader, writer = await asyncio.wait_for(
-                        asyncio.open_connection(self.stack.host, self.stack.port, ssl=self.stack.ssl), self.timeout)
-                    status, keep_alive = await asyncio.wait_for(self._exchange(reader, writer, path), self.timeout)
+                        asyncio.open_connection(self.stack.host, self.stack.port, ssl=self.context), self.timeout)
+                    connection = reader, writer, h11.Connection(h11.CLIENT)
+                    status, keep_alive = await asyncio.wait_for(self._exchange(*connection, path), self.timeout)
                 self.samples.append(Sample(path, start - self.began, time.monotonic() - self.began, status, retried=retried))
                 if not keep_alive:
-                    writer = _close(writer)
-            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
+                    connection = _close(connection)
+            except (OSError, asyncio.TimeoutError, h11.ProtocolError) as error:
                 self.samples.append(Sample(path, start - self.began, time.monotonic() - self.began, None,
                                            type(error).__name__))
-                writer = _close(writer)
+                connection = _close(connection)
                 await asyncio.sleep(0.05)  # a refused connection must not become a busy loop
-        _close(writer)
+        _close(connection)
 
-    async def _exchange(self, reader, writer, path: str) -> tuple[int, bool]:
-        extra = "".join(f"{k}: {v}\r\n" for k, v in self.headers.items())
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.stack.host}:{self.stack.port}\r\n{extra}\r\n".encode())
+    async def _exchange(self, reader, writer, http: h11.Connection, path: str) -> tuple[int, bool]:
+        """One GET on the connection: its status, and whether the connection may be used again."""
+        host = [("Host", f"{self.stack.host}:{self.stack.port}")]
+        writer.write(http.send(h11.Request(method="GET", target=path, headers=host + list(self.headers.items()))))
+        http.send(h11.EndOfMessage())
         await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            while True:
-                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                await reader.readexactly(size + 2)
-                if size == 0:
-                    break
-        elif "content-length" in headers:
-            await reader.readexactly(int(headers["content-length"]))
-        else:
-            await reader.read()  # the body ends when the server closes
-            return status, False
-        return status, headers.get("connection", "").lower() != "close"
+        status, answered = None, False
+        while True:
+            event = http.next_event()
+            if event is h11.NEED_DATA:
+                data = await reader.read(65536)
+                if not data and not answered:
+                    raise Unanswered("closed before an answer")
+                answered = True
+                http.receive_data(data)
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+            elif not isinstance(event, (h11.InformationalResponse, h11.Data)):  # EndOfMessage
+                break
+        if http.our_state is not h11.DONE or http.their_state is not h11.DONE:
+            return status, False  # the answer said Connection: close, or ended with the connection
+        http.start_next_cycle()
+        return status, True
 
 
-def _close(writer):
-    if writer is not None:
-        writer.close()
+def _close(connection):
+    if connection is not None:
+        connection[1].close()
     return None
 
 

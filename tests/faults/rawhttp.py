@@ -1,7 +1,7 @@
 """HTTP/1.x over TLS with nothing checked on the way out: the bytes sent are exactly the bytes given.
 
 http.client refuses what a hostile client sends (raw bytes in a path, a Content-Length that lies,
-two Host headers, HTTP/1.0 without Host); this sends it anyway and reads whatever comes back.
+two Host headers, HTTP/1.0 without Host); this sends it anyway, and h11 reads whatever comes back.
 """
 import gzip
 import socket
@@ -10,6 +10,8 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
+
+import h11
 
 
 @dataclass
@@ -43,38 +45,30 @@ def exchange(host: str, port: int, context: ssl.SSLContext, request: bytes, *, s
 
 
 def _read(sock, head: bool) -> Answer:
-    buffer = b""
-    while True:
-        while b"\r\n\r\n" not in buffer:
-            chunk = _recv(sock)
-            if not chunk:  # what came, if anything, stays in body: an HTTP/0.9 answer has no head at all
-                return Answer(None, body=buffer, error="closed without an answer" if not buffer else "no head")
-            buffer += chunk
-        raw_head, _, buffer = buffer.partition(b"\r\n\r\n")
-        lines = raw_head.decode("latin-1").split("\r\n")
-        try:
-            status = int(lines[0].split()[1])
-        except (IndexError, ValueError):
-            return Answer(None, body=raw_head + buffer, error="no status line")
-        if status >= 200:
-            break
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    if head or status in (204, 304):
-        return Answer(status, headers)
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = _dechunk(sock, buffer)
-    elif headers.get("content-length", "").isdigit():
-        length = int(headers["content-length"])
-        while len(buffer) < length and (chunk := _recv(sock)):
-            buffer += chunk
-        body = buffer[:length]
-    else:
-        while chunk := _recv(sock):
-            buffer += chunk
-        body = buffer
+    """One answer, parsed by h11; what came before the parser gave up stays in body (an HTTP/0.9
+    answer has no head at all, and its body may still show what it must not)."""
+    http = h11.Connection(h11.CLIENT, max_incomplete_event_size=1 << 20)
+    # h11 keeps the state of an exchange: tell it what was asked (not sent again: the bytes went raw).
+    http.send(h11.Request(method="HEAD" if head else "GET", target="/", headers=[("Host", "raw")]))
+    http.send(h11.EndOfMessage())
+    received, status, headers, body = b"", None, {}, b""
+    try:
+        while True:
+            event = http.next_event()
+            if event is h11.NEED_DATA:
+                chunk = _recv(sock)
+                received += chunk
+                http.receive_data(chunk)
+            elif isinstance(event, h11.Response):  # interim 1xx answers are InformationalResponse: skipped
+                status = event.status_code
+                headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in event.headers}
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif not isinstance(event, h11.InformationalResponse):  # EndOfMessage: the answer is whole
+                break
+    except h11.RemoteProtocolError:
+        if status is None:
+            return Answer(None, body=received, error="not an HTTP answer" if received else "closed without an answer")
     return Answer(status, headers, _decoded(body, headers.get("content-encoding", "")))
 
 
@@ -83,23 +77,6 @@ def _recv(sock) -> bytes:
         return sock.recv(65536)
     except (ssl.SSLZeroReturnError, ConnectionResetError):
         return b""
-
-
-def _dechunk(sock, buffer: bytes) -> bytes:
-    body = b""
-    while True:
-        while b"\r\n" not in buffer and (chunk := _recv(sock)):
-            buffer += chunk
-        line, _, buffer = buffer.partition(b"\r\n")
-        try:
-            size = int(line.split(b";")[0], 16)
-        except ValueError:
-            return body + buffer
-        while len(buffer) < size + 2 and (chunk := _recv(sock)):
-            buffer += chunk
-        if size == 0:
-            return body
-        body, buffer = body + buffer[:size], buffer[size + 2:]
 
 
 def _decoded(body: bytes, encoding: str) -> bytes:

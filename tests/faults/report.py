@@ -1,18 +1,7 @@
-"""What every fault case shares: the stack under test, and the row it reports in the table."""
-import http.client
+"""The "what clients saw" table: one Result row per fault and front end, printed and written as JSON."""
+import json
 import os
-import ssl
-import time
-from dataclasses import dataclass, field
-
-import psycopg2
-
-from stack import processes
-from stack.processes import descendants
-from stack.postgres import PostgresCluster
-
-# The routes the loads use: no database, a Jinja2 template, a PostgreSQL read (the API's user list).
-HELLO, TEMPLATE, DATABASE_READ = "/", "/hello/fault", "/api/users/"
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass
@@ -28,7 +17,7 @@ class Result:
     problems: list[str] = field(default_factory=list)  # each a target missed; empty means passed
     details: list[str] = field(default_factory=list)  # figures printed under the table
     # A target this stack cannot reach for a reason outside it (measured, and named here): the row
-    # says LIMIT instead of ok, and the suite still fails if the case's own bound is exceeded.
+    # says LIMIT instead of ok, and the test still fails if the case's own bound is exceeded.
     limit: str = ""
 
     @property
@@ -44,97 +33,21 @@ class Result:
             self.problems.append(problem)
 
 
-@dataclass
-class Response:
-    status: int
-    headers: dict
-    body: bytes
-    seconds: float
+def table(results: list[Result]) -> str:
+    lines = [f"{'fault':<16} {'front end':<9} {'sent':>7} {'failed':>6} {'slowest':>8} {'recovery':>8}  result",
+             "-" * 70]
+    for r in results:
+        recovery = "-" if r.recovery is None else f"{r.recovery:.1f} s"
+        lines.append(f"{r.fault:<16} {r.frontend:<9} {r.sent:>7} {r.failed:>6} {r.slowest:>6.2f} s {recovery:>8}  "
+                     f"{r.verdict}")
+    notes = [f"  {r.fault}/{r.frontend}: {line}" for r in results
+             for line in r.details + r.problems + ([f"LIMIT: {r.limit}"] if r.limit else [])]
+    return "\n".join(lines + ([""] + notes if notes else []))
 
 
-class Stack:
-    """A stack started by stack.runner.up(), seen from outside: its URL, processes and database."""
-
-    def __init__(self, info: dict):
-        self.info = info
-        self.frontend = info["frontend"]
-        self.state = info["state"]
-        self.host = "127.0.0.1"
-        self.port = info["https_port"]
-        self.ca = info["tls"]["ca"]
-        self.ssl = ssl.create_default_context(cafile=self.ca)
-
-    def url(self, path: str = "/") -> str:
-        return f"https://{self.host}:{self.port}{path}"
-
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-                timeout: float = 10) -> Response:
-        """One request on a fresh connection; raises OSError when the connection fails."""
-        started = time.monotonic()
-        connection = http.client.HTTPSConnection(self.host, self.port, context=self.ssl, timeout=timeout)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            data = response.read()
-            return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data, time.monotonic() - started)
-        finally:
-            connection.close()
-
-    def healthy(self) -> bool:
-        try:
-            return self.request("GET", "/readyz", timeout=5).status == 200
-        except OSError:
-            return False
-
-    def database(self):
-        """A psycopg2 connection to the app's own database (autocommit)."""
-        connection = psycopg2.connect(self.info["database_url"], connect_timeout=3)
-        connection.autocommit = True
-        return connection
-
-    def cluster(self) -> PostgresCluster:
-        pg = self.info["postgres"]
-        return PostgresCluster(pg["bindir"], port=pg["port"], root=pg["root"])
-
-    def seed_users(self, count: int = 20) -> None:
-        """Enough users for the database read to return `count` rows (as `flask seed-users` does)."""
-        self.sql("INSERT INTO users (username, email) SELECT 'user' || n, 'user' || n || '@example.com' "
-                 "FROM generate_series(1, %s) AS n ON CONFLICT DO NOTHING", (count,))
-
-    def sql(self, query: str, arguments=()) -> list[tuple]:
-        """Run one statement on the app's database, on a connection of its own, closed after."""
-        connection = self.database()
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(query, arguments)
-                return cursor.fetchall() if cursor.description else []
-        finally:
-            connection.close()
-
-    def web_pid(self) -> int | None:
-        name = "apache.pid" if self.frontend == "apache" else "nginx.pid"
-        return processes.read_pid(os.path.join(self.state, name))
-
-    def app_pids(self) -> set[int]:
-        """The processes that run the app's code: gunicorn's workers, mod_wsgi's daemon processes,
-        the flup back ends. A restart anywhere changes this set."""
-        if self.frontend == "apache":
-            # display-name=%{GROUP} shows as "(wsgi:flask-reference)", cut to the length of argv[0]
-            return {pid for pid in descendants(self.web_pid()) if processes.cmdline(pid).startswith("(wsgi:")}
-        if self.frontend == "gunicorn":
-            return descendants(self.info.get("app_pid"))
-        return {pid for supervisor in self.info["app_pids"] for pid in descendants(supervisor)}
-
-
-def rss_kib(pids) -> int:
-    return processes.memory_kib(pids)["rss_kib"]
-
-
-def open_fds(pids) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            total += len(os.listdir(f"/proc/{pid}/fd"))
-        except OSError:
-            pass
-    return total
+def write_json(results: list[Result], path: str) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    rows = [{**asdict(r), "verdict": r.verdict} for r in results]
+    with open(path, "w") as out:
+        json.dump(rows, out, indent=2)
+        out.write("\n")

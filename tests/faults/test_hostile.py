@@ -2,10 +2,10 @@
 a project path or a secret back, kill a server process or change a stored row.
 
 Hypothesis draws them (derandomized: the same requests on every run, so CI failures reproduce) from
-the categories of faults/hostile_input/: paths, query strings, forms and JSON writes sent
+the categories of hostile_input/: paths, query strings, forms and JSON writes sent
 without their CSRF token or bearer token, tampered session cookies, unknown Host values, oversized
 headers, Content-Length and chunked framing that lies, HTTP/1.0. They go out byte for byte on raw
-TLS sockets (faults/rawhttp.py), 8 at a time; a few that promise more body than they send stay open
+TLS sockets (rawhttp.py), 8 at a time; a few that promise more body than they send stay open
 for the whole run, then are dropped.
 """
 import os
@@ -17,15 +17,17 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from urllib.parse import urlsplit
 
+import psutil
 from hypothesis import HealthCheck, Phase, given, settings
 
-from stack.frontends import PROJECT_DIR
+from tests.stacks import Stack
+from tests.stacks.native import processes
+from tests.stacks.native.frontends import PROJECT_DIR
 
-from .. import hostile_input
-from ..core import Result, Stack, descendants
-from ..rawhttp import exchange
+from . import hostile_input
+from .rawhttp import exchange
+from .report import Result
 
-NAME = "hostile"
 SENDERS = 8
 # The markers of an answer that says too much; the secrets' values are added per stack.
 TELLTALES = [b"Traceback (most recent call last)", b'File "/', b"sqlalchemy.exc.", b"psycopg2.errors", b"Werkzeug Debugger"]
@@ -33,8 +35,7 @@ TELLTALES = [b"Traceback (most recent call last)", b'File "/', b"sqlalchemy.exc.
 PRESCRIBED = {501: "a method or transfer coding it does not implement", 505: "an HTTP version it does not speak"}
 
 
-def run(stack: Stack) -> Result:
-    result = Result(NAME, stack.frontend)
+def test_hostile_requests_get_no_5xx_no_leak_and_change_no_row(stack, result):
     began = time.monotonic()
     seeds = seed_rows(stack)
     try:
@@ -54,20 +55,19 @@ def run(stack: Stack) -> Result:
                           f"(Hypothesis, derandomized; {SENDERS} senders)")
     result.expect(len(probes) >= 2000, f"only {len(probes)} requests were generated (target 2 000)")
     result.expect(not changed, f"stored rows changed: {changed}")
-    result.expect(web_pid is not None and alive(web_pid) and stack.web_pid() == web_pid,
+    result.expect(web_pid is not None and psutil.pid_exists(web_pid) and stack.web_pid() == web_pid,
                   "the web server's master process is gone or was replaced")
     result.expect(not lost, f"{len(lost)} app process(es) died or were replaced during the run")
-    result.expect(stack.healthy(), "/readyz did not answer 200 after the run")
-    return result
+    assert result.problems == []
 
 
 def send_all(stack: Stack, probes: list, incomplete: list[bytes]) -> tuple[list, list]:
     """Every probe, SENDERS at a time, while the incomplete requests hold their connections open."""
-    release = threading.Event()
+    release, context = threading.Event(), stack.ssl
     with ThreadPoolExecutor(len(incomplete)) as holders, ThreadPoolExecutor(SENDERS) as senders:
-        held = [holders.submit(exchange, stack.host, stack.port, stack.ssl, raw, hold=release) for raw in incomplete]
+        held = [holders.submit(exchange, stack.host, stack.port, context, raw, hold=release) for raw in incomplete]
         try:
-            answers = list(senders.map(lambda probe: send(stack, probe), probes))
+            answers = list(senders.map(lambda probe: send(stack, context, probe), probes))
         finally:
             release.set()
     return answers, [future.result() for future in held]
@@ -87,8 +87,8 @@ def generate(target) -> list:
     return probes
 
 
-def send(stack: Stack, probe):
-    return exchange(stack.host, stack.port, probe.context or stack.ssl, probe.raw, server_hostname=probe.sni,
+def send(stack: Stack, context, probe):
+    return exchange(stack.host, stack.port, probe.context or context, probe.raw, server_hostname=probe.sni,
                     head=probe.method == "HEAD")
 
 
@@ -171,30 +171,19 @@ def changed_tables(before: dict, after: dict) -> str:
 def app_processes(stack: Stack) -> set[int]:
     """The app's processes and their children (flup under its supervisor): a crash changes the set."""
     pids = set(stack.app_pids())
-    return pids.union(*(descendants(pid) for pid in pids))
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pids.union(*(processes.descendants(pid) for pid in pids))
 
 
 def secret_values(stack: Stack) -> list[bytes]:
     """The values no answer may contain: the app's paths, its SECRET_KEY (read from a running app
     process), the database URL and the API token."""
-    values = {PROJECT_DIR, stack.state, sys.prefix, stack.info["database_url"], stack.info.get("api_token") or ""}
+    values = {PROJECT_DIR, stack.state, sys.prefix, stack.database_url, stack.api_token or ""}
     for pid in sorted(stack.app_pids()):
         try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                environ = dict(item.partition(b"=")[::2] for item in f.read().split(b"\0") if item)
-        except OSError:
+            secret_key = processes.environment(pid).get("SECRET_KEY")
+        except (OSError, psutil.Error):  # gone meanwhile
             continue
-        if environ.get(b"SECRET_KEY"):
-            values.add(environ[b"SECRET_KEY"].decode())
+        if secret_key:
+            values.add(secret_key)
             break
     return [v.encode() for v in values if len(v) >= 8]

@@ -9,12 +9,11 @@ import collections
 import threading
 import time
 
-from stack.frontends import render
+from deploy import render
+from tests.stacks import Stack
 
-from ..core import DATABASE_READ, HELLO, TEMPLATE, Result, Stack
-from ..load import Load, Sample, retried, slowest
+from .load import DATABASE_READ, HELLO, TEMPLATE, Load, Sample, retried, slowest
 
-NAME = "overload"
 CONNECTIONS = 512
 SECONDS = 10
 
@@ -36,8 +35,7 @@ class Limits:
         return sample.status < 500 or (sample.status == 503 and sample.seconds <= self.shed_within)
 
 
-def run(stack: Stack) -> Result:
-    result = Result(NAME, stack.frontend)
+def test_overload_gets_a_200_or_a_fast_503_and_never_hangs(stack, result):
     limits = Limits(stack.frontend)
     stack.seed_users(20)
     connections = DatabaseConnections(stack)
@@ -65,7 +63,7 @@ def run(stack: Stack) -> Result:
     result.expect(healthy, "not healthy right after the load")
     result.expect(connections.peak <= connections.usable,
                   f"{connections.peak} database connections, over the {connections.usable} PostgreSQL allows")
-    return result
+    assert result.problems == []
 
 
 def describe(sample: Sample) -> str:

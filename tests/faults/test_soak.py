@@ -6,15 +6,17 @@ descriptors (no growth), and PostgreSQL's client connections afterwards (back wi
 import os
 import time
 
-from ..core import DATABASE_READ, HELLO, TEMPLATE, Result, Stack, open_fds, rss_kib
-from ..load import Load, failures, slowest
+import psutil
+
+from tests.stacks.native import processes
+
+from .load import DATABASE_READ, HELLO, TEMPLATE, Load, failures, slowest
 
 SECONDS, WARM_UP = 60.0, 10.0
 MIX = [HELLO, TEMPLATE, DATABASE_READ, "/static/hello.js", "/login"]
 
 
-def run(stack: Stack) -> Result:
-    result = Result("soak", stack.frontend)
+def test_a_long_load_fails_nothing_and_grows_nothing(stack, result):
     stack.seed_users(20)
     with Load(stack, MIX, connections=128, seconds=SECONDS) as load:
         time.sleep(WARM_UP)
@@ -28,7 +30,7 @@ def run(stack: Stack) -> Result:
     connections = stack.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                             "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")[0][0]
     pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "5"))
-    holders = len(pids) + (1 if stack.info.get("outbox_pid") else 0)  # the mail sender has a pool too
+    holders = len(pids) + 1  # the periodic mail sender has a pool too
     bad = failures(load.samples) + [s for s in load.samples if s.status not in (200, None) and s.status < 500]
     result.sent, result.failed, result.slowest = len(load.samples), len(bad), slowest(load.samples)
     growth = (rss_end - rss_warm) / rss_warm if rss_warm else 0.0
@@ -42,4 +44,19 @@ def run(stack: Stack) -> Result:
     result.details.append(f"{rate:.0f} requests/s; app RSS {rss_warm // 1024} MiB after warm-up, {rss_end // 1024} MiB at the end "
                           f"({growth:+.1%}); fds {fds_warm} -> {fds_end} -> {fds_after} after; "
                           f"{connections} PostgreSQL connections after (pools: {pool_size} × {holders} processes)")
-    return result
+    assert result.problems == []
+
+
+def rss_kib(pids) -> int:
+    return processes.memory_kib(pids)["rss_kib"]
+
+
+def open_fds(pids) -> int:
+    """The file descriptors the processes hold, those of a process gone meanwhile not counted."""
+    total = 0
+    for pid in pids:
+        try:
+            total += psutil.Process(pid).num_fds()
+        except psutil.Error:
+            pass
+    return total

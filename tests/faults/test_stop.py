@@ -15,18 +15,20 @@ this process (up() ran here). A flup back end is a child of its supervisor, whic
 """
 import os
 import re
-import runpy
 import signal
 import subprocess
 import time
 from dataclasses import dataclass
 
-from stack import frontends, processes, runner
+import psutil
 
-from ..core import Result, Stack, descendants
-from ..inflight import InFlight, Outcome
+from deploy.fastcgi.fcgi_server import DrainingServer
+from deploy.gunicorn import conf as gunicorn_conf
+from tests.stacks.native import NativeStack, processes, runner
 
-NAME = "stop"
+from .inflight import InFlight, Outcome
+from .report import Result
+
 BODY_SECONDS = 3.0  # how long the body takes to send
 SIGNAL_AFTER = 0.5  # seconds after its first bytes: the server is inside the request, most of the body to come
 NO_LIMIT = 30.0  # the bound used where a server sets none of its own
@@ -48,8 +50,7 @@ class Stop:
     note: str = ""
 
 
-def run(stack: Stack) -> Result:
-    result = Result(NAME, stack.frontend)
+def test_a_graceful_stop_finishes_the_request_in_flight_and_exits_0(stack, result):
     stops = [stop_web_server(stack)]
     if stack.frontend == "gunicorn":
         stops.append(stop_gunicorn(stack))
@@ -57,12 +58,12 @@ def run(stack: Stack) -> Result:
         stops.append(stop_flup(stack))
     for stop in stops:
         judge(result, stop)
-    return result
+    assert result.problems == []
 
 
-def stop_web_server(stack: Stack) -> Stop:
+def stop_web_server(stack: NativeStack) -> Stop:
     apache = stack.frontend == "apache"
-    limit = web_server_limit(stack.info)
+    limit = web_server_limit(stack)
     stop = Stop("apache" if apache else "nginx", signal.SIGWINCH if apache else signal.SIGQUIT,
                 limit or NO_LIMIT, unbounded=limit is None)
     daemon = stack.web_pid()
@@ -71,7 +72,7 @@ def stop_web_server(stack: Stack) -> Stop:
     processes.stop(daemon, stack.state, signal.SIGTERM)  # idle: its foreground twin takes over
     server = runner.start_web_server_again(stack.state, env, foreground=True)
     try:
-        with InFlight(stack.url(), seconds=BODY_SECONDS, ca_file=stack.ca) as request:
+        with InFlight(stack.url, seconds=BODY_SECONDS, ca_file=stack.ca) as request:
             stop.signalled = signal_mid_body(server.pid, stop.signum)
             try:
                 stop.status = server.wait(stop.limit)
@@ -87,15 +88,14 @@ def stop_web_server(stack: Stack) -> Stop:
     return stop
 
 
-def stop_gunicorn(stack: Stack) -> Stop:
+def stop_gunicorn(stack: NativeStack) -> Stop:
     master = stack.info["app_pid"]
     env = processes.environment(master)
-    limit = runpy.run_path(os.path.join(frontends.DEPLOY, "gunicorn", "gunicorn.conf.py"))["graceful_timeout"]
-    stop = Stop("gunicorn", signal.SIGTERM, limit)
+    stop = Stop("gunicorn", signal.SIGTERM, gunicorn_conf.graceful_timeout)
     try:
-        with InFlight(f"http+unix://{stack.info['app_sockets'][0]}", seconds=BODY_SECONDS) as request:
+        with InFlight(f"http+unix://{stack.app_sockets[0]}", seconds=BODY_SECONDS) as request:
             stop.signalled = signal_mid_body(master, stop.signum)
-            stop.status = wait_for_child(master, stop.signalled + limit)
+            stop.status = wait_for_child(master, stop.signalled + stop.limit)
             stop.exit_seconds = time.monotonic() - stop.signalled
         stop.outcome = request.outcome
     finally:
@@ -104,20 +104,20 @@ def stop_gunicorn(stack: Stack) -> Stop:
             processes.stop(master, stack.state, signal.SIGKILL)
         started = time.monotonic()
         runner.start_app_server_again(stack.state, env)
-        stack.info.update(runner.load(stack.state))  # the new master's pid, for the cases after this one
+        stack.refresh()  # the new master's pid, for the cases after this one
         wait_for(stack.healthy, 60)
         stop.back_seconds = time.monotonic() - started
     return stop
 
 
-def stop_flup(stack: Stack) -> Stop:
+def stop_flup(stack: NativeStack) -> Stop:
     """The first back end; nginx keeps serving from the second meanwhile."""
     supervisor = stack.info["app_pids"][0]
-    flup = min(descendants(supervisor))
+    flup = min(processes.descendants(supervisor))
     env = processes.environment(flup)
-    default = runpy.run_path(os.path.join(frontends.DEPLOY, "fastcgi", "fcgi_server.py"))["DrainingServer"].graceful_timeout
-    stop = Stop("flup back end 1", signal.SIGTERM, float(env.get("FCGI_GRACEFUL_TIMEOUT") or default))
-    log, path = os.path.join(stack.state, "fastcgi-1.log"), stack.info["app_sockets"][0]
+    limit = float(env.get("FCGI_GRACEFUL_TIMEOUT") or DrainingServer.graceful_timeout)
+    stop = Stop("flup back end 1", signal.SIGTERM, limit)
+    log, path = os.path.join(stack.state, "fastcgi-1.log"), stack.app_sockets[0]
     try:
         with InFlight(f"fastcgi+unix://{path}", seconds=BODY_SECONDS) as request:
             stop.signalled = signal_mid_body(flup, stop.signum)
@@ -125,13 +125,13 @@ def stop_flup(stack: Stack) -> Stop:
             stop.exit_seconds = time.monotonic() - stop.signalled
         stop.outcome = request.outcome
     finally:
-        processes.stop(flup, "fcgi_server.py", signal.SIGKILL)  # if still running: its supervisor starts another
-    # stack.supervise reaps it, logs "pid N exited with S", and starts a new one (Restart=always).
+        processes.stop(flup, "fcgi_server", signal.SIGKILL)  # if still running: its supervisor starts another
+    # tests.stacks.native.supervise reaps it, logs "pid N exited with S", and starts a new one (Restart=always).
     reported = wait_for(lambda: re.search(rf"pid {flup} exited with (-?\d+)", read(log)), 10)
     stop.status = int(reported.group(1)) if reported else None
     stop.note = "" if reported else f"its supervisor logged no exit status in {log}"
     # Back means the new back end listens; the stack itself answered all along, through the other.
-    stop.back_seconds = timed(lambda: wait_for(lambda: descendants(supervisor) - {flup} and os.path.exists(path), 60))
+    stop.back_seconds = timed(lambda: wait_for(lambda: processes.descendants(supervisor) - {flup} and os.path.exists(path), 60))
     return stop
 
 
@@ -161,11 +161,11 @@ def judge(result: Result, stop: Stop) -> None:
                   f"{stop.server}: still running {stop.limit:.0f} s after {name}")
 
 
-def web_server_limit(info: dict) -> float | None:
+def web_server_limit(stack: NativeStack) -> float | None:
     """Apache's GracefulShutdownTimeout, nginx's worker_shutdown_timeout, from the rendered config;
     None when unset (or 0): the server then waits for requests without limit."""
-    directive = "GracefulShutdownTimeout" if info["frontend"] == "apache" else "worker_shutdown_timeout"
-    found = re.search(rf"^\s*{directive}\s+(\d+)", read(info["web_config"]), re.MULTILINE)
+    directive = "GracefulShutdownTimeout" if stack.frontend == "apache" else "worker_shutdown_timeout"
+    found = re.search(rf"^\s*{directive}\s+(\d+)", read(stack.web_config), re.MULTILINE)
     return float(found.group(1)) if found and int(found.group(1)) > 0 else None
 
 
@@ -191,9 +191,8 @@ def wait_for_child(pid: int, deadline: float) -> int | None:
 
 def is_running(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
 
 

@@ -8,18 +8,18 @@ import os
 import signal
 import time
 
-from ..core import DATABASE_READ, HELLO, TEMPLATE, Result, Stack
-from ..load import Load, failures, slowest
+import psutil
+
+from .load import DATABASE_READ, HELLO, TEMPLATE, Load, failures, slowest
 
 KILL_AT, SECONDS = 4.0, 12.0
 
 
-def run(stack: Stack) -> Result:
-    result = Result("worker_dies", stack.frontend)
+def test_a_killed_app_process_is_replaced_and_costs_only_its_own_requests(stack, result):
     stack.seed_users(20)
     before = stack.app_pids()
     victim = max(before)  # any one will do; the newest is never the gunicorn master's only child
-    threads = _threads(victim)
+    threads = max(1, psutil.Process(victim).num_threads() - 1)  # request threads: all but the main one
     replaced_after = None
     with Load(stack, [HELLO, TEMPLATE, DATABASE_READ], connections=32, seconds=SECONDS) as load:
         time.sleep(max(0.0, KILL_AT - load.now()))
@@ -41,10 +41,4 @@ def run(stack: Stack) -> Result:
     result.details.append(f"killed pid {victim} ({threads} request threads) at {KILL_AT:.0f} s; {len(bad)} requests failed "
                           f"({', '.join(sorted({str(s.status or s.error) for s in bad})) or 'none'}); "
                           f"replaced after {replaced_after or 0:.1f} s")
-    return result
-
-
-def _threads(pid: int) -> int:
-    """Request threads: every thread of the process but its main one."""
-    with open(f"/proc/{pid}/status") as f:
-        return max(1, next(int(line.split()[1]) for line in f if line.startswith("Threads:")) - 1)
+    assert result.problems == []

@@ -5,10 +5,10 @@ import tempfile
 
 import pytest
 
-from stack import runner
-from stack.frontends import FRONTENDS
-from stack.postgres import free_port
-from stack.tls import make_certificates
+from tests.stacks import FRONTENDS
+from tests.stacks.native import NativeStack
+from tests.stacks.native.postgres import free_port
+from tests.stacks.native.tls import make_certificates
 from tests.services import unavailable
 
 # Small, so the limit tests send 1 MiB and not 16; the app and the web servers read the same value.
@@ -31,12 +31,12 @@ def stacks():
     try:
         for frontend in FRONTENDS:
             state = os.path.join(root, frontend)
-            started[frontend] = runner.up(frontend, free_port(), state, https_port=free_port(), tls_dir=os.path.dirname(tls["ca"]))
+            started[frontend] = NativeStack.start(frontend, state, free_port(), https_port=free_port(), tls_dir=os.path.dirname(tls["ca"]))
         yield started
     finally:
         del os.environ["MAX_CONTENT_LENGTH"], os.environ["SSL_CERT_FILE"]
-        for info in started.values():
-            runner.down(info["state"])
+        for stack in started.values():
+            stack.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -42,14 +42,14 @@ def browser(request, stacks, tmp_path):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--window-size=1200,1400", f"--user-data-dir={tmp_path / 'profile'}",
-                 f"--ignore-certificate-errors-spki-list={spki_hash(stack['tls']['cert'])}"):
+                 f"--ignore-certificate-errors-spki-list={spki_hash(stack.cert)}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
     driver.set_page_load_timeout(30)
-    driver.base = stack["url"].rstrip("/")
+    driver.base = stack.url.rstrip("/")
     driver.frontend = request.param
-    driver.uploads = os.path.join(stack["state"], "uploads")
+    driver.uploads = os.path.join(stack.state, "uploads")
     yield driver
     driver.quit()
 

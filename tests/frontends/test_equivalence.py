@@ -8,9 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scripts.smoke import request
 from tests.frontends.browser import Browser
-from tests.route_table import ROUTES
+from tests.route_table import ROUTES, request
 
 MASKS = [
     (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1<csrf>"),
@@ -34,7 +33,7 @@ SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referr
 def test_security_headers_are_the_same_through_every_front_end(stacks, path):
     seen = {}
     for frontend, info in stacks.items():
-        answer = Browser(info["url"]).open(path)
+        answer = Browser(info.url).open(path)
         seen[frontend] = tuple(answer.headers.get(name) for name in SECURITY_HEADERS)
         assert None not in seen[frontend], (frontend, path, seen[frontend])
         assert re.fullmatch(r"[A-Za-z]*", answer.headers.get("Server", "")), answer.headers["Server"]  # no version
@@ -46,7 +45,7 @@ def test_every_route_answers_the_same_through_every_front_end(stacks):
     for route in ROUTES:
         answers = {}
         for frontend, info in stacks.items():
-            status, body = request(urlsplit(info["url"]), route)
+            status, body = request(urlsplit(info.url), route)
             answers[frontend] = (status, normalise(body))
         if len(set(answers.values())) > 1:
             differences.append((str(route), {fe: (status, body[:300]) for fe, (status, body) in answers.items()}))

@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from faults.inflight import InFlight
-from stack.postgres import free_port
+from tests.faults.inflight import InFlight
+from tests.stacks.native.postgres import free_port
 from tests.services import unavailable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SERVER = os.path.join(ROOT, "deploy", "fastcgi", "fcgi_server.py")
+SERVER = ["-m", "deploy.fastcgi.fcgi_server"]  # as the systemd unit and the container run it
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def start_flup(tmp_path):
                "UPLOAD_FOLDER": str(tmp_path / "uploads"), "APP_ENV_FILE": "/dev/null", **settings}
         env.pop("FLASK_DEBUG", None)
         log = open(tmp_path / "flup.log", "w+")
-        process = subprocess.Popen([sys.executable, SERVER, bind], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen([sys.executable, *SERVER, bind], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         started.append(process)
         deadline = time.monotonic() + 30
         while "flup FastCGI server on" not in open(tmp_path / "flup.log").read():

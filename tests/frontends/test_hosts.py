@@ -1,20 +1,20 @@
 """What only the web servers can refuse: unknown Host values (their default server), TRACE, and the
-framing a client controls. Raw requests, as faults/cases/hostile.py sends them."""
+framing a client controls. Raw requests, as tests/faults/test_hostile.py sends them."""
 import os
 import socket
 import ssl
 
 import pytest
 
-from faults.rawhttp import exchange
+from tests.faults.rawhttp import exchange
 
 REFUSAL = b"does not answer to that host name"
 
 
 def ask(stack, raw: bytes, sni: str | None = None, head: bool = False):
-    context = ssl.create_default_context(cafile=stack["tls"]["ca"])
+    context = ssl.create_default_context(cafile=stack.ca)
     context.check_hostname = sni is None  # a name that is not the certificate's: the handshake itself is the test
-    return exchange("127.0.0.1", stack["https_port"], context, raw, server_hostname=sni, head=head)
+    return exchange("127.0.0.1", stack.port, context, raw, server_hostname=sni, head=head)
 
 
 def get(path: str, host: str | None, version: str = "HTTP/1.1", extra: str = "") -> bytes:
@@ -29,7 +29,7 @@ def test_an_unknown_host_is_refused_by_the_web_server_before_the_app(stack):
 
 
 def test_an_unknown_host_over_plain_http_is_refused_not_redirected(stack):
-    with socket.create_connection(("127.0.0.1", stack["port"]), timeout=10) as connection:
+    with socket.create_connection(("127.0.0.1", stack.http_port), timeout=10) as connection:
         connection.sendall(get("/about", "evil.example"))
         head = connection.recv(4096)
     assert head.startswith(b"HTTP/1.1 421 ") and b"Location" not in head
@@ -37,7 +37,7 @@ def test_an_unknown_host_over_plain_http_is_refused_not_redirected(stack):
 
 @pytest.mark.parametrize("name", ["127.0.0.1", "localhost"])
 def test_the_sites_own_names_are_served(stack, name):
-    answer = ask(stack, get("/healthz", f"{name}:{stack['https_port']}"))
+    answer = ask(stack, get("/healthz", f"{name}:{stack.port}"))
     assert answer.status == 200 and b'"status":"ok"' in answer.body
 
 
@@ -66,13 +66,13 @@ def test_a_chunked_body_reaches_the_app_through_every_front_end(stack):
 
 def test_gunicorn_keeps_a_keep_alive_connection_usable_after_a_large_body_the_app_did_not_read(stacks):
     """gunicorn 27 closes such a connection after answering keep-alive; nginx then loses the next
-    request on it (a 502 for a POST). deploy/gunicorn/gunicorn.conf.py reads the rest of the body."""
+    request on it (a 502 for a POST). deploy/gunicorn/conf.py reads the rest of the body."""
     body = b"x" * 200_000  # past gunicorn's own 64 KiB drain
     request = (b"POST /api/users/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n"
                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
     with socket.socket(socket.AF_UNIX) as connection:
         connection.settimeout(10)
-        connection.connect(os.path.join(stacks["gunicorn"]["state"], "run", "gunicorn.sock"))
+        connection.connect(os.path.join(stacks["gunicorn"].state, "run", "gunicorn.sock"))
         connection.sendall(request)
         first = b""
         while b"\r\n\r\n" not in first:

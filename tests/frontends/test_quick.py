@@ -9,8 +9,8 @@ import urllib.request
 
 import pytest
 
-from stack.frontends import PROJECT_DIR
-from stack.postgres import free_port
+from tests.stacks.native.frontends import PROJECT_DIR
+from tests.stacks.native.postgres import free_port
 from tests.services import unavailable
 
 

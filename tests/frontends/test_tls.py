@@ -12,7 +12,7 @@ def sslyze_scan(stack, tmp_path):
     sslyze = os.path.join(os.path.dirname(sys.executable), "sslyze")
     report = tmp_path / "sslyze.json"
     result = subprocess.run(
-        [sslyze, "--mozilla_config=intermediate", f"--certinfo_ca_file={stack['tls']['ca']}", f"--json_out={report}", f"127.0.0.1:{stack['https_port']}"],
+        [sslyze, "--mozilla_config=intermediate", f"--certinfo_ca_file={stack.ca}", f"--json_out={report}", f"127.0.0.1:{stack.port}"],
         capture_output=True, text=True, timeout=300,
     )
     return result, json.loads(report.read_text())

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from stack.postgres import free_port  # noqa: F401  (re-exported for the tests)
+from tests.stacks.native.postgres import free_port  # noqa: F401  (re-exported for the tests)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

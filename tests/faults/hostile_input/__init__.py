@@ -1,4 +1,4 @@
-"""The requests of the hostile-input case (faults/cases/hostile.py), as Hypothesis strategies: one per
+"""The requests of the hostile-input case (tests/faults/test_hostile.py), as Hypothesis strategies: one per
 category, each drawing complete raw requests (bytes) aimed at the stack's own routes and rows."""
 from hypothesis import strategies as st
 

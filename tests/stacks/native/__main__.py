@@ -1,17 +1,14 @@
-"""python -m stack up|down|status: the native stack for people without Docker, and for the tests."""
+"""python -m tests.stacks.native up|down|status: the native stack for people without Docker, and for the tests."""
 import argparse
-import glob
 import os
 import sys
 
-from . import runner
-from .frontends import FRONTENDS, PROJECT_DIR
-
-DEFAULT_ROOT = os.path.join(PROJECT_DIR, ".native")
+from .. import FRONTENDS
+from . import DEFAULT_ROOT, NativeStack, running, runner
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tests.stacks.native", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start PostgreSQL, an SMTP sink, the app server and the web server")
     up.add_argument("--frontend", choices=FRONTENDS, required=True)
@@ -25,28 +22,24 @@ def main(argv=None) -> int:
 
     if args.command == "up":
         state = os.path.abspath(args.state or os.path.join(DEFAULT_ROOT, args.frontend))
-        if runner.load(state):
+        if NativeStack.running(state):
             print(f"a stack is already recorded in {state}; run `make down-native` first", file=sys.stderr)
             return 1
         try:
-            info = runner.up(args.frontend, args.port, state, https_port=args.https_port)
+            stack = NativeStack.start(args.frontend, state, args.port, https_port=args.https_port)
         except runner.StackError as error:
             print(f"up-native failed: {error}", file=sys.stderr)
             return 1
-        print(f"{args.frontend} stack answering on {info['url']} (and {info['http_url']}, which redirects)")
-        print(f"  its local CA: {info['tls']['ca']}  (curl --cacert …, or SSL_CERT_FILE=… make smoke)")
-        print(f"  API token: {info['api_token']}   mail: {info['maildir']}   logs and configs: {state}")
-        print(info["url"])
+        print(f"{stack.frontend} stack answering on {stack.url} (and {stack.http_url}, which redirects)")
+        print(f"  its local CA: {stack.ca}  (curl --cacert …; make smoke finds it)")
+        print(f"  API token: {stack.api_token}   mail: {stack.maildir}   logs and configs: {state}")
+        print(stack.url)
         return 0
-    states = args.state if args.command == "down" and args.state else sorted(glob.glob(os.path.join(DEFAULT_ROOT, "*")))
-    for state in states:
-        info = runner.load(state)
-        if info is None:
-            continue
+    for stack in running(args.state if args.command == "down" else None):
         if args.command == "status":
-            print(f"{info['frontend']:<9} {info['url']}  ({state})")
+            print(f"{stack.frontend:<9} {stack.url}  ({stack.state})")
         else:
-            print(f"stopped {', '.join(runner.down(state)) or 'nothing still running'} ({state})")
+            print(f"stopped {', '.join(runner.down(stack.state)) or 'nothing still running'} ({stack.state})")
     return 0
 
 

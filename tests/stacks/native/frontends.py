@@ -5,49 +5,17 @@ same templates an operator copies.
 """
 import grp
 import importlib.util
-import json
 import os
 import pwd
-import subprocess
 import sys
+
+from deploy import render
 
 from .processes import SERVICE_USER
 
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 DEPLOY = os.path.join(PROJECT_DIR, "deploy")
-FRONTENDS = ("apache", "gunicorn", "fastcgi")
 NGINX_TEMP = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")  # nginx.conf.template puts them in RUN_DIR
-
-
-def _load(name: str):
-    """A deploy/ script as a module (deploy/ is copied to servers as files, not installed as a package)."""
-    spec = importlib.util.spec_from_file_location(f"deploy_{name}", os.path.join(DEPLOY, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render = _load("render")
-sizing = _load("sizing")  # the one formula for processes and threads
-
-# What gunicorn.conf.py and render.py (mod_wsgi) derive on a host with argv[1] cores, none set by hand.
-_COUNTS_PROBE = r"""
-import json, os, runpy, sys
-os.sched_getaffinity = lambda pid: set(range(int(sys.argv[1])))
-for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "WSGI_PROCESSES", "WSGI_THREADS", "FCGI_MAX_THREADS"):
-    os.environ.pop(name, None)
-gunicorn = runpy.run_path(os.path.join(sys.argv[2], "gunicorn", "gunicorn.conf.py"))
-apache = runpy.run_path(os.path.join(sys.argv[2], "render.py"))["settings"](os.environ)
-print(json.dumps({"gunicorn": [gunicorn["workers"], gunicorn["threads"]],
-                  "mod_wsgi": [int(apache["WSGI_PROCESSES"]), int(apache["WSGI_THREADS"])]}))
-"""
-
-
-def derived_counts(cores: int) -> dict:
-    """{"gunicorn": [workers, threads], "mod_wsgi": [processes, threads]} as the shipped configs
-    compute them on a host with that many cores (a fresh interpreter, its CPU affinity faked)."""
-    done = subprocess.run([sys.executable, "-c", _COUNTS_PROBE, str(cores), DEPLOY], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
 
 
 def service_account() -> tuple[str, str]:
@@ -60,7 +28,10 @@ def service_account() -> tuple[str, str]:
 def template_values(state: str, info: dict, env: dict) -> dict:
     user, group = service_account()
     values = render.settings(env)
-    wsgi_spec = importlib.util.find_spec("mod_wsgi.server")
+    try:  # mod_wsgi is installed only where Apache is used
+        wsgi_spec = importlib.util.find_spec("mod_wsgi.server")
+    except ModuleNotFoundError:
+        wsgi_spec = None
     values.update(
         APP_DIR=PROJECT_DIR,
         VENV_DIR=sys.prefix,
@@ -89,7 +60,7 @@ def template_values(state: str, info: dict, env: dict) -> dict:
         WSGI_GROUP=group,
         WSGI_SOCKET_PREFIX=os.path.join(state, "wsgi"),
     )
-    if wsgi_spec:  # mod_wsgi is installed only where Apache is used
+    if wsgi_spec:
         folder = wsgi_spec.submodule_search_locations[0]
         values["WSGI_MODULE"] = os.path.join(folder, next(f for f in os.listdir(folder) if f.startswith("mod_wsgi") and f.endswith(".so")))
     return values

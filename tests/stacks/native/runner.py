@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
+from .. import FRONTENDS
 from . import frontends, processes
 from .postgres import PostgresCluster, find_bindir, free_port
 from .tls import make_certificates
@@ -67,8 +68,8 @@ def up(frontend: str, port: int, state: str, https_port: int | None = None, tls_
 
     tls_dir holds ca.pem, cert.pem and key.pem to share between stacks; made in the state folder if None.
     """
-    if frontend not in frontends.FRONTENDS:
-        raise StackError(f"FRONTEND must be one of {', '.join(frontends.FRONTENDS)}")
+    if frontend not in FRONTENDS:
+        raise StackError(f"FRONTEND must be one of {', '.join(FRONTENDS)}")
     os.makedirs(state, exist_ok=True)
     os.chmod(state, 0o755)  # the postgres and www-data users must reach their files inside
     https_port = https_port or free_port()
@@ -149,7 +150,7 @@ def _start_app_server(info: dict, env: dict, values: dict) -> None:
     upstreams = [values["GUNICORN_UPSTREAM"]] if frontend == "gunicorn" else [values["FASTCGI_UPSTREAM"], values["FASTCGI_UPSTREAM_2"]]
     info["app_sockets"] = [upstream.removeprefix("unix:") for upstream in upstreams]
     if frontend == "gunicorn":
-        command = [os.path.join(VENV_BIN, "gunicorn"), "-c", os.path.join(frontends.DEPLOY, "gunicorn", "gunicorn.conf.py"), "--bind", upstreams[0]]
+        command = [os.path.join(VENV_BIN, "gunicorn"), "-c", "python:deploy.gunicorn.conf", "--bind", upstreams[0]]
         info["app_pid"] = processes.start(command, os.path.join(state, f"{frontend}.log"), env, drop_root=True, cwd=PROJECT_DIR)
         save(state, info)
     else:
@@ -157,8 +158,8 @@ def _start_app_server(info: dict, env: dict, values: dict) -> None:
         # systemd's Restart=always does on a server, and restart: in compose).
         info["app_pids"] = []
         for number, upstream in enumerate(upstreams, 1):
-            command = [sys.executable, "-m", "stack.supervise", "--",
-                       sys.executable, os.path.join(frontends.DEPLOY, "fastcgi", "fcgi_server.py"), upstream]
+            command = [sys.executable, "-m", "tests.stacks.native.supervise", "--",
+                       sys.executable, "-m", "deploy.fastcgi.fcgi_server", upstream]
             log = os.path.join(state, f"{frontend}-{number}.log")
             info["app_pids"].append(processes.start(command, log, env, drop_root=True, cwd=PROJECT_DIR))
             save(state, info)

@@ -1,0 +1,178 @@
+"""One way to describe a running stack: where it answers, what it owns, how to hurt it, how to stop it.
+
+Every suite (front ends, faults, e2e, smoke, bench) takes a `Stack` and never asks how it was
+started. One implementation per way of running it: `native.NativeStack` (processes on loopback,
+started by this project), `compose.ComposeStack` (the containers); a systemd server and several
+hosts come next. A control a deployment cannot offer raises NotImplementedError, so a suite that
+needs it fails loudly instead of testing nothing.
+"""
+import functools
+import http.client
+import ssl
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+FRONTENDS = ("apache", "gunicorn", "fastcgi")
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict  # lower-case names
+    body: bytes
+    seconds: float
+
+
+class Stack:
+    """A stack that answers HTTPS on `host:port`, trusts `ca`, and keeps its logs in `state`."""
+
+    kind = "abstract"
+    frontend: str  # one of FRONTENDS
+    host: str = "127.0.0.1"
+    port: int  # HTTPS
+    http_port: int  # plain HTTP, which redirects to HTTPS
+    ca: str  # the CA file that verifies the stack's certificate
+    cert: str  # the stack's own certificate (PEM), for clients that pin it
+    state: str  # a folder of this stack's configs and logs
+    database_url: str  # the app's own database, reachable from here
+    api_token: str
+    smtp_port: int  # where the app sends mail
+    outbox_interval: float  # seconds between two rounds of the periodic mail sender (flask outbox send --every)
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}-{self.frontend}"
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}:{self.port}/"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.host}:{self.http_port}/"
+
+    @functools.cached_property
+    def ssl(self) -> ssl.SSLContext:
+        """One context per stack: making one loads the CA file, too slow to do per request under load."""
+        return ssl.create_default_context(cafile=self.ca)
+
+    # ---- seen from outside: the same for every deployment ----
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
+                timeout: float = 10) -> Response:
+        """One request on a fresh connection; raises OSError when the connection fails."""
+        started = time.monotonic()
+        connection = http.client.HTTPSConnection(self.host, self.port, context=self.ssl, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            data = response.read()
+            return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data, time.monotonic() - started)
+        finally:
+            connection.close()
+
+    def healthy(self) -> bool:
+        try:
+            return self.request("GET", "/readyz", timeout=5).status == 200
+        except OSError:
+            return False
+
+    def database(self):
+        """A psycopg2 connection to the app's own database (autocommit)."""
+        import psycopg2  # here: the smoke run against a remote server needs only the standard library
+
+        connection = psycopg2.connect(self.database_url, connect_timeout=3)
+        connection.autocommit = True
+        return connection
+
+    def sql(self, query: str, arguments=()) -> list[tuple]:
+        """Run one statement on the app's database, on a connection of its own, closed after."""
+        connection = self.database()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(query, arguments)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+    def seed_users(self, count: int = 20) -> None:
+        """Enough users for the database read to return `count` rows (as `flask seed-users` does)."""
+        self.sql("INSERT INTO users (username, email) SELECT 'user' || n, 'user' || n || '@example.com' "
+                 "FROM generate_series(1, %s) AS n ON CONFLICT DO NOTHING", (count,))
+
+    # ---- what the deployment owns, and the fault controls: one implementation each ----
+    def stop(self) -> None:
+        """Take down everything this stack started, and nothing else."""
+        raise NotImplementedError
+
+    def web_pid(self) -> int | None:
+        """nginx's or Apache's master process."""
+        raise NotImplementedError
+
+    def app_pids(self) -> set[int]:
+        """The processes that run the app's code (gunicorn's workers, mod_wsgi's daemons, the flup
+        back ends): a restart anywhere changes this set."""
+        raise NotImplementedError
+
+    def processes(self) -> set[int]:
+        """Every process of the stack's web and app tier, for memory and CPU figures."""
+        raise NotImplementedError
+
+    def stop_database(self) -> None:
+        """A database outage: every backend gone at once, the data kept."""
+        raise NotImplementedError
+
+    def start_database(self) -> None:
+        raise NotImplementedError
+
+    def stop_mail(self) -> bool:
+        """A mail outage: the SMTP server goes away. False if it was not running."""
+        raise NotImplementedError
+
+    def start_mail(self) -> None:
+        """The SMTP server again, on the same port; returns once it accepts connections."""
+        raise NotImplementedError
+
+    def delivered(self) -> list[bytes]:
+        """Every message the mail server has received, as raw RFC 5322 bytes."""
+        raise NotImplementedError
+
+    def reload_web_server(self) -> None:
+        """What an operator does after changing a config: nginx -s reload, apachectl graceful."""
+        raise NotImplementedError
+
+    def reload_app_server(self) -> None:
+        """New code or settings without a stop: gunicorn HUP, each flup back end in turn; Apache's
+        mod_wsgi daemons restart with its graceful."""
+        raise NotImplementedError
+
+    def stop_app_server(self) -> None:
+        """The app servers gone (Apache: its mod_wsgi daemons go with it)."""
+        raise NotImplementedError
+
+    def start_app_server(self) -> None:
+        """The app servers again, with the settings they had (a new SECRET_KEY would sign users out)."""
+        raise NotImplementedError
+
+    def flask(self, *arguments: str, timeout: float = 120):
+        """`flask --app app ARGUMENTS` against this stack's database and mail (a CompletedProcess)."""
+        raise NotImplementedError
+
+
+class RemoteStack(Stack):
+    """A stack someone else started (a real server, `make up-native` in another shell), known by
+    its URL alone: it can be asked, not controlled."""
+
+    kind = "remote"
+
+    def __init__(self, base_url: str, ca: str | None = None, frontend: str = "unknown"):
+        self.base = urllib.parse.urlsplit(base_url)
+        self.frontend = frontend
+        self.host = self.base.hostname
+        self.port = self.base.port or (443 if self.base.scheme == "https" else 80)
+        self.ca = ca
+
+    @property
+    def url(self) -> str:
+        return urllib.parse.urlunsplit(self.base)
+
