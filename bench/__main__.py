@@ -12,8 +12,8 @@ import sys
 import tempfile
 import time
 
-from stack.frontends import PROJECT_DIR
-from stack.tls import make_certificates
+from tests.stacks.native.frontends import PROJECT_DIR
+from tests.stacks.native.tls import make_certificates
 
 from . import environment, machine, plot, report, targets
 from .figures import add_summaries

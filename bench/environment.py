@@ -7,10 +7,10 @@ import subprocess
 import tempfile
 from contextlib import contextmanager
 
-from stack import runner
-from stack.frontends import PROJECT_DIR
-from stack.postgres import PostgresCluster, find_bindir, free_port
-from stack.processes import SERVICE_USER
+from tests.stacks.native import runner
+from tests.stacks.native.frontends import PROJECT_DIR
+from tests.stacks.native.postgres import PostgresCluster, find_bindir, free_port
+from tests.stacks.native.processes import SERVICE_USER
 
 from .servers import BenchError
 

@@ -4,8 +4,10 @@ import os
 import platform
 import subprocess
 
-from stack.frontends import sizing
-from stack.postgres import find_bindir
+import psutil
+
+from deploy import sizing
+from tests.stacks.native.postgres import find_bindir
 
 PACKAGES = ("gunicorn", "flup", "mod_wsgi", "uWSGI", "granian", "waitress", "Werkzeug", "Flask", "SQLAlchemy", "psycopg2-binary")
 
@@ -41,12 +43,10 @@ def versions() -> dict:
 
 def machine() -> dict:
     model = "unknown"
-    try:
+    try:  # psutil does not name the CPU model
         with open("/proc/cpuinfo") as f:
             model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
     except OSError:
         pass
-    with open("/proc/meminfo") as f:
-        memory_mib = int(f.readline().split()[1]) // 1024
-    return {"cpu": model, "cores": cores(), "memory_mib": memory_mib, "kernel": platform.release(),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    return {"cpu": model, "cores": cores(), "memory_mib": psutil.virtual_memory().total // 2**20,
+            "kernel": platform.release(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}

@@ -1,59 +1,54 @@
-"""What the front ends are measured against, each serving the same yourapplication.wsgi on the same
-PostgreSQL: bare gunicorn (the baseline), the peers a user might pick instead, the dev server (the
-floor) and nginx alone (the limit). Worker counts come from plan.peer_concurrency()."""
+"""What the front ends are measured against, each serving the same app (`wsgi:application`) on the
+same PostgreSQL: bare gunicorn (the baseline), the peers a user might pick instead, the dev server
+(the floor) and nginx alone (the limit). Worker counts come from plan.peer_concurrency()."""
 import os
 import signal
 import subprocess
 import sys
 
-from stack import frontends, runner
-from stack.frontends import DEPLOY, NGINX_TEMP, PROJECT_DIR
-from stack.postgres import free_port
+from deploy import render, sizing
+from tests.stacks.native import frontends, runner
+from tests.stacks.native.frontends import NGINX_TEMP, PROJECT_DIR
+from tests.stacks.native.postgres import free_port
 
 from .plan import peer_concurrency
-from .servers import BenchError, Server, spawn, stopper, tree, wait_until_ready
+from .servers import BenchError, BenchStack, spawn
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-WSGI_FILE = os.path.join(PROJECT_DIR, "yourapplication.wsgi")
-WSGI_MODULE = "bench.wsgi_file:application"  # the same file, for servers that import module:callable
+WSGI_APP = "wsgi:application"  # what every front end but mod_wsgi imports
 
 
-def _app_server(state: str, name: str, command: list[str], env: dict, port: int, settings: dict) -> Server:
+def _app_server(state: str, name: str, command: list[str], env: dict, port: int, settings: dict) -> BenchStack:
     log = os.path.join(state, f"{name}.log")
     child = spawn(command, log, env, cwd=PROJECT_DIR)
-    try:
-        wait_until_ready(f"http://127.0.0.1:{port}", name, log, child)
-    except BaseException:
-        stopper(child)()
-        raise
-    return Server(url=f"http://127.0.0.1:{port}", pids=lambda: tree(child.pid), stop=stopper(child), settings=settings)
+    return BenchStack(name, state, port, [(child, signal.SIGTERM)], settings).ready(name, log)
 
 
-def start_gunicorn(state: str, env: dict) -> Server:
-    """The shipped gunicorn.conf.py (its defaults, .env.example's values), on TCP with nothing in front."""
+def start_gunicorn(state: str, env: dict) -> BenchStack:
+    """The shipped deploy.gunicorn.conf (its defaults, .env.example's values), on TCP with nothing in front."""
     port = free_port()
-    command = [os.path.join(runner.VENV_BIN, "gunicorn"), "-c", os.path.join(DEPLOY, "gunicorn", "gunicorn.conf.py"),
+    command = [os.path.join(runner.VENV_BIN, "gunicorn"), "-c", "python:deploy.gunicorn.conf",
                "--bind", f"127.0.0.1:{port}"]
-    counts = frontends.sizing.settings(env)
+    counts = sizing.settings(env)
     settings = {"WEB_CONCURRENCY": counts["WEB_CONCURRENCY"], "GUNICORN_THREADS": counts["GUNICORN_THREADS"]}
     return _app_server(state, "gunicorn", command, env, port, settings)
 
 
-def start_granian(state: str, env: dict) -> Server:
+def start_granian(state: str, env: dict) -> BenchStack:
     port, (workers, threads) = free_port(), peer_concurrency()
     command = [os.path.join(runner.VENV_BIN, "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--blocking-threads", str(threads), WSGI_MODULE]
+               "--port", str(port), "--workers", str(workers), "--blocking-threads", str(threads), WSGI_APP]
     return _app_server(state, "granian", command, env, port, {"workers": workers, "blocking_threads": threads})
 
 
-def start_waitress(state: str, env: dict) -> Server:
+def start_waitress(state: str, env: dict) -> BenchStack:
     port, (workers, threads) = free_port(), peer_concurrency()
     command = [os.path.join(runner.VENV_BIN, "waitress-serve"), f"--listen=127.0.0.1:{port}",
-               f"--threads={workers * threads}", WSGI_MODULE]
+               f"--threads={workers * threads}", WSGI_APP]
     return _app_server(state, "waitress", command, env, port, {"threads": workers * threads})
 
 
-def start_flask_dev(state: str, env: dict) -> Server:
+def start_flask_dev(state: str, env: dict) -> BenchStack:
     port = free_port()
     return _app_server(state, "flask-dev", [sys.executable, "-m", "bench.devserver", str(port)], env, port,
                        {"threaded": True})
@@ -66,7 +61,7 @@ def start_nginx(state: str, site_template: str, extra: dict, env: dict) -> tuple
     values = frontends.template_values(state, {"port": port, "https_port": port, "tls": tls}, env)
     values.update(NGINX_SITE=os.path.join(state, "site.conf"), **extra)
     with open(os.path.join(TEMPLATES, site_template)) as source:
-        site = frontends.render.render(source.read(), values)
+        site = render.render(source.read(), values)
     with open(values["NGINX_SITE"], "w") as out:
         out.write(site)
     for name in NGINX_TEMP:
@@ -80,39 +75,31 @@ def start_nginx(state: str, site_template: str, extra: dict, env: dict) -> tuple
     return child, port, [config, values["NGINX_SITE"]]
 
 
-def start_limit(state: str, env: dict) -> Server:
+def start_limit(state: str, env: dict) -> BenchStack:
     child, port, configs = start_nginx(state, "limit-site.conf.template", {}, env)
-    stop = stopper(child, sig=signal.SIGQUIT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(url, "nginx (limit)", os.path.join(state, "nginx-error.log"), child, path="/hello")
-    except BaseException:
-        stop()
-        raise
-    return Server(url=url, pids=lambda: tree(child.pid), stop=stop, config_files=configs, settings={"worker_processes": "auto"})
+    stack = BenchStack("nginx", state, port, [(child, signal.SIGQUIT)], {"worker_processes": "auto"}, configs)
+    return stack.ready("nginx (limit)", os.path.join(state, "nginx-error.log"), path="/hello")
 
 
-def start_uwsgi(state: str, env: dict) -> Server:
+def start_uwsgi(state: str, env: dict) -> BenchStack:
     """nginx's uwsgi_pass to uWSGI on a unix socket, as the uwsgi-nginx-flask images run it
     (master, die-on-term, need-app; static files from nginx); processes and threads by the formula."""
     processes, threads = peer_concurrency()
     socket = os.path.join(state, "run", "uwsgi.sock")
     log = os.path.join(state, "uwsgi.log")
     command = [os.path.join(runner.VENV_BIN, "uwsgi"), "--master", "--die-on-term", "--need-app",
-               "--socket", socket, "--chmod-socket=660", "--wsgi-file", WSGI_FILE, "--chdir", PROJECT_DIR,
+               "--socket", socket, "--chmod-socket=660", "--module", WSGI_APP, "--chdir", PROJECT_DIR,
                "--processes", str(processes), "--threads", str(threads),
                # uWSGI's default backlog of 100 made nginx answer 502 (connect() EAGAIN) at 64
                # connections, fast answers that inflated its figures; gunicorn's shipped one is 2048.
                "--listen", "1024"]
     app = spawn(command, log, env, cwd=PROJECT_DIR)
-    web = None
+    stack = BenchStack("nginx-uwsgi", state, 0, [(app, signal.SIGTERM)], {"processes": processes, "threads": threads})
     try:
-        web, port, configs = start_nginx(state, "uwsgi-site.conf.template", {"UWSGI_SOCKET": socket}, env)
-        wait_until_ready(f"http://127.0.0.1:{port}", "nginx + uWSGI", log, app)
+        web, stack.http_port, stack.config_files = start_nginx(state, "uwsgi-site.conf.template",
+                                                               {"UWSGI_SOCKET": socket}, env)
     except BaseException:
-        stopper(*(c for c in (web, app) if c))()
+        stack.stop()
         raise
-    stop_web, stop_app = stopper(web, sig=signal.SIGQUIT), stopper(app)
-    return Server(url=f"http://127.0.0.1:{port}", pids=lambda: tree(web.pid) | tree(app.pid),
-                  stop=lambda: (stop_web(), stop_app()), config_files=configs,
-                  settings={"processes": processes, "threads": threads})
+    stack.children.insert(0, (web, signal.SIGQUIT))
+    return stack.ready("nginx + uWSGI", log)

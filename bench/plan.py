@@ -1,7 +1,7 @@
 """What is measured: the routes (columns), the configurations (rows), and how long each point runs."""
 from dataclasses import dataclass, field
 
-from stack.frontends import sizing
+from deploy import sizing
 
 from .machine import cores
 

@@ -3,13 +3,13 @@ import os
 import time
 from dataclasses import dataclass
 
+from tests.stacks.native.processes import memory_kib
+from tests.stacks.native.runner import StackError
+
 from . import environment, peers, shipped, wrk
 from .cpu import Meter
 from .plan import HTTPS_ROUTES, SWEEP_ROUTES, Method, Row
-from stack.processes import memory_kib
-from stack.runner import StackError
-
-from .servers import BenchError, Server, pin, tree
+from .servers import BenchError, BenchStack, pin, tree
 
 PEERS = {"limit": peers.start_limit, "gunicorn": peers.start_gunicorn, "nginx-uwsgi": peers.start_uwsgi,
          "granian": peers.start_granian, "waitress": peers.start_waitress, "flask-dev": peers.start_flask_dev}
@@ -27,7 +27,8 @@ class Context:
     server_cpus: set[int] | None  # pinned: everything else's
 
 
-def start(row: Row, context: Context, attempt: int = 1) -> Server:
+def start(row: Row, context: Context, attempt: int = 1) -> shipped.ShippedStack | BenchStack:
+    """The row's configuration, running: a Stack, with the settings it started with and its config files."""
     state = os.path.join(context.root, row.name + ("" if attempt == 1 else f"-{attempt}"))
     if row.kind in shipped.FRONTEND:
         return shipped.start(row.kind, state, context.database_url, context.tls, row.env)
@@ -52,35 +53,35 @@ def points_of(row: Row, method: Method) -> list[tuple[str, int, bool]]:
 def measure(row: Row, context: Context) -> dict:
     began = time.monotonic()
     result = {"name": row.name, "label": row.label, "group": row.group, "env": row.env, "points": []}
-    server = None
+    stack = None
     for attempt in (1, 2):  # a port taken between free_port() and the bind is worth one more try
         try:
-            server = start(row, context, attempt)
+            stack = start(row, context, attempt)
             break
         except (BenchError, StackError, OSError) as error:
             result["error" if attempt == 2 else "first_attempt"] = f"did not start: {error}"
-    if server is None:
+    if stack is None:
         return result
-    result.update(startup_s=round(time.monotonic() - began, 1), settings=server.settings,
-                  config_files=server.config_files, sendfile=_sendfile(server.config_files))
+    result.update(startup_s=round(time.monotonic() - began, 1), settings=stack.settings,
+                  config_files=stack.config_files, sendfile=_sendfile(stack.config_files))
     try:
         if context.server_cpus:
-            pin(server.pids() | tree(context.postgres_pid), context.server_cpus)
-        meter = Meter(lambda: server.pids() | tree(context.postgres_pid))
+            pin(stack.processes() | tree(context.postgres_pid), context.server_cpus)
+        meter = Meter(lambda: stack.processes() | tree(context.postgres_pid))
         for name, connections, https in points_of(row, context.method):
-            base = server.https_url if https else server.url
+            base = (stack.url if https else stack.http_url).rstrip("/")
             try:
                 point = wrk.point(base, name, connections, context.method, context.client_cpu, context.static,
-                                   ca=server.ca)
+                                   ca=stack.ca)
             except BenchError as error:
                 point = {"route": name, "connections": connections, "url": base, "error": str(error)}
             point["https"] = https
             result["points"].append(point)
         result["foreign_cpu"] = round(meter.foreign_share(), 3)
-        pids = server.pids()
+        pids = stack.processes()
         result["memory"] = {**memory_kib(pids), "processes": len(pids)}
     finally:
-        server.stop()
+        stack.stop()
     result["seconds"] = round(time.monotonic() - began, 1)
     return result
 

@@ -1,6 +1,6 @@
-"""The three front ends exactly as shipped, started with stack/'s own pieces on the bench's database.
+"""The three shipped front ends, started with the native runner's own pieces on the bench's database.
 
-stack.runner.up() would start a PostgreSQL per front end; the bench wants one for every row, so it
+runner.up() would start a PostgreSQL per front end; the bench wants one for every row, so it
 runs the runner's steps itself: the same template values, the same app server start, the same
 rendered configs. Then, before the web server starts, one bench-only line: the site's own HTTPS
 server also listens on a plain-HTTP port (nginx: a second `listen`; Apache: a copy of the site's
@@ -10,29 +10,58 @@ gunicorn speak it; the shipped HTTPS listener is measured too, on a few routes, 
 import os
 import re
 import secrets
+import signal
 
-from stack import frontends, processes, runner
-from stack.frontends import PROJECT_DIR
-from stack.postgres import free_port
+from deploy import sizing
+from tests.stacks.native import NativeStack, frontends, runner
+from tests.stacks.native.frontends import PROJECT_DIR
+from tests.stacks.native.postgres import free_port
 
 from . import environment
-from .servers import BenchError, Server, spawn, stopper, tree, wait_until_ready
+from .servers import BenchError, BenchStack, spawn, wait_until_ready
 
 FRONTEND = {"apache": "apache", "nginx-gunicorn": "gunicorn", "nginx-fastcgi": "fastcgi"}
 # The settings that size each front end, shown beside its figures.
 SETTINGS = {"apache": ("WSGI_PROCESSES", "WSGI_THREADS", "APACHE_PROCESSES", "APACHE_THREADS"),
             "gunicorn": ("WEB_CONCURRENCY", "GUNICORN_THREADS", "NGINX_WORKER_CONNECTIONS"),
             "fastcgi": ("FCGI_MAX_THREADS", "NGINX_WORKER_CONNECTIONS")}
+WEB_CONFIGS = {"apache": ("httpd.conf", "site.conf"), "nginx": ("nginx.conf", "flask-app.conf", "site.conf")}
 
 
-def start(kind: str, state: str, database_url: str, tls: dict, overrides: dict) -> Server:
+class ShippedStack(NativeStack):
+    """A shipped front end on the bench's shared PostgreSQL, without mail or outbox sender.
+
+    `url` is its HTTPS listener as shipped; `http_port` is the bench-only plain-HTTP listener
+    (the same site, served), not the shipped port that redirects.
+    """
+
+    def __init__(self, info: dict, settings: dict):
+        super().__init__(info)
+        self.http_port = info["bench_http_port"]
+        self.settings = settings  # the counts that size it, as started, for the report
+
+    @property
+    def config_files(self) -> list[str]:
+        """What the web server read (sendfile, headers)."""
+        web = "apache" if self.frontend == "apache" else "nginx"
+        return [os.path.join(self.state, name) for name in WEB_CONFIGS[web]]
+
+    def stop_database(self) -> None:
+        raise NotImplementedError("every row shares the bench's PostgreSQL")
+
+    def start_database(self) -> None:
+        raise NotImplementedError("every row shares the bench's PostgreSQL")
+
+
+def start(kind: str, state: str, database_url: str, tls: dict, overrides: dict) -> ShippedStack:
     frontend = FRONTEND[kind]
     os.makedirs(state)
     os.chmod(state, 0o755)  # the www-data and postgres users reach their files inside
     plain, https = free_port(), free_port()
-    info = {"frontend": frontend, "port": free_port(), "https_port": https, "state": state, "tls": tls,
-            "http_url": "", "url": f"https://127.0.0.1:{https}/"}
     env = environment.app_environment(state, frontend, database_url, overrides)
+    info = {"frontend": frontend, "port": free_port(), "https_port": https, "bench_http_port": plain, "state": state,
+            "tls": tls, "http_url": "", "url": f"https://127.0.0.1:{https}/", "database_url": database_url,
+            "api_token": env["API_TOKEN"]}  # no SMTP sink and no outbox sender: the bench sends no mail
     runner.save(state, info)
     try:
         values = frontends.template_values(state, info, env)
@@ -46,22 +75,11 @@ def start(kind: str, state: str, database_url: str, tls: dict, overrides: dict) 
     except BaseException:
         runner.down(state)
         raise
-    counts = frontends.sizing.settings(env)  # what the servers themselves derived, unless set
+    counts = sizing.settings(env)  # what the servers themselves derived, unless set
     settings = {name: env.get(name) or values.get(name) or counts.get(name) for name in SETTINGS[frontend]}
     if frontend == "fastcgi":
         settings["back ends"] = 2
-    web = ["httpd.conf", "site.conf"] if frontend == "apache" else ["nginx.conf", "flask-app.conf", "site.conf"]
-    return Server(url=f"http://127.0.0.1:{plain}", https_url=f"https://127.0.0.1:{https}", ca=tls["ca"],
-                  pids=lambda: _pids(info), stop=lambda: runner.down(state), settings=settings,
-                  config_files=[os.path.join(state, name) for name in web])
-
-
-def _pids(info: dict) -> set[int]:
-    web = processes.read_pid(os.path.join(info["state"], "apache.pid" if info["frontend"] == "apache" else "nginx.pid"))
-    pids = tree(web)
-    for pid in [info.get("app_pid"), *info.get("app_pids", [])]:
-        pids |= tree(pid)
-    return pids
+    return ShippedStack(info, settings)
 
 
 def _render(info: dict, values: dict, plain: int) -> str:
@@ -97,22 +115,17 @@ def _edit(path: str, needle: str, change) -> None:
         f.write(text.replace(needle, change(needle)))
 
 
-def start_quick(state: str, database_url: str) -> Server:
+def start_quick(state: str, database_url: str) -> BenchStack:
     """`make quick` as a user runs it (scripts/quick, mod_wsgi-express), on the bench's PostgreSQL."""
     os.makedirs(state)
     port, log = free_port(), os.path.join(state, "quick.log")
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("FLASK_", *environment.TUNING))}
     env.update(DATABASE_URL=database_url, SECRET_KEY=secrets.token_hex(32))
-    child = spawn([os.path.join(PROJECT_DIR, "scripts", "quick"), str(port)], log, env, drop_root=False, cwd=PROJECT_DIR)
-    try:
-        wait_until_ready(f"http://127.0.0.1:{port}", "make quick", log, child, timeout=120)
-    except BaseException:
-        stopper(child)()
-        raise
-    counts = frontends.sizing.settings({})
+    counts = sizing.settings({})
     with open(os.path.join(frontends.DEPLOY, "apache", "express.conf")) as f:
         layout = dict(re.findall(r"^(StartServers|ThreadsPerChild) (\d+)", f.read(), re.M))
-    return Server(url=f"http://127.0.0.1:{port}", pids=lambda: tree(child.pid), stop=stopper(child),
-                  settings={"processes×threads": f"{counts['WSGI_PROCESSES']}×{counts['WSGI_THREADS']}",
-                            "Apache threads": f"{layout['StartServers']}×{layout['ThreadsPerChild']}"})
+    settings = {"processes×threads": f"{counts['WSGI_PROCESSES']}×{counts['WSGI_THREADS']}",
+                "Apache threads": f"{layout['StartServers']}×{layout['ThreadsPerChild']}"}
+    child = spawn([os.path.join(PROJECT_DIR, "scripts", "quick"), str(port)], log, env, drop_root=False, cwd=PROJECT_DIR)
+    return BenchStack("quick", state, port, [(child, signal.SIGTERM)], settings).ready("make quick", log, timeout=120)

@@ -1,10 +1,9 @@
 """The issue's targets, each judged on the figures of this run: met, missed, or not measured (None)."""
-import os
 import re
-import subprocess
 
-from stack import frontends
-from stack.frontends import DEPLOY
+from deploy import render, sizing
+from deploy.fastcgi import fcgi_server
+from deploy.gunicorn import conf as gunicorn_conf
 
 from .figures import Figures
 from .plan import DYNAMIC
@@ -102,14 +101,19 @@ def _p99(f: Figures) -> dict:
 
 
 def _cpu_formula() -> dict:
-    """Each shipped default evaluated as if the machine had 1 and 8 cores: derived from the core count, they differ."""
-    try:
-        seen = {n: {f"{server} processes×threads": "×".join(map(str, counts))
-                    for server, counts in frontends.derived_counts(n).items()} for n in (1, 8)}
-    except subprocess.CalledProcessError as error:
-        return _target("worker counts derived from the CPU count", [error.stderr.strip()[-200:]], measured=False)
+    """Each shipped default evaluated for 1 and 8 cores (mod_wsgi's as deploy.render fills the Apache
+    template): derived from the core count, they differ. And the app servers take theirs from that
+    one formula: gunicorn's config and flup's server read deploy.sizing."""
+    seen = {}
+    for n in (1, 8):
+        counts, apache = sizing.settings({}, core_count=n), render.settings({}, core_count=n)
+        seen[n] = {"gunicorn processes×threads": f"{counts['WEB_CONCURRENCY']}×{counts['GUNICORN_THREADS']}",
+                   "mod_wsgi processes×threads": f"{apache['WSGI_PROCESSES']}×{apache['WSGI_THREADS']}"}
     problems = [f"{name}: {seen[1][name]} on 1 core and on 8" for name in seen[1] if seen[1][name] == seen[8][name]]
-    with open(os.path.join(DEPLOY, "fastcgi", "fcgi_server.py")) as f:
-        if "sizing.py" not in f.read():
-            problems.append("flup FCGI_MAX_THREADS: not from deploy/sizing.py")
+    here = sizing.settings()  # this host's, as deploy.gunicorn.conf computed them on import
+    if (gunicorn_conf.workers, gunicorn_conf.threads) != (here["WEB_CONCURRENCY"], here["GUNICORN_THREADS"]):
+        problems.append(f"gunicorn: deploy.gunicorn.conf runs {gunicorn_conf.workers}×{gunicorn_conf.threads}, "
+                        f"deploy.sizing says {here['WEB_CONCURRENCY']}×{here['GUNICORN_THREADS']}")
+    if getattr(fcgi_server, "sizing", None) is not sizing:
+        problems.append("flup FCGI_MAX_THREADS: not from deploy.sizing")
     return _target("worker/thread/pool counts derived from the CPU count by one formula", problems)

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from stack.frontends import PROJECT_DIR
+from tests.stacks.native.frontends import PROJECT_DIR
 from tests.services import unavailable
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

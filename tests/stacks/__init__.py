@@ -37,8 +37,8 @@ class Stack:
     state: str  # a folder of this stack's configs and logs
     database_url: str  # the app's own database, reachable from here
     api_token: str
-    smtp_port: int  # where the app sends mail
-    outbox_interval: float  # seconds between two rounds of the periodic mail sender (flask outbox send --every)
+    smtp_port: int | None  # where the app sends mail; None: no mail server
+    outbox_interval: float | None  # seconds between two rounds of the periodic mail sender (flask outbox send --every); None: no sender
 
     @property
     def name(self) -> str:

@@ -1,8 +1,13 @@
-"""Start processes with their logs in the state folder; stop them by pid, and only if still theirs."""
+"""Start processes with their logs in the state folder; stop them by pid, and only if still theirs.
+
+psutil reads the process table (trees, command lines, environments, memory) and does the signalling.
+"""
 import os
 import signal
 import subprocess
 import time
+
+import psutil
 
 # Python processes that serve the app run as this user when the runner is root, like Apache's daemon.
 SERVICE_USER = "www-data"
@@ -29,10 +34,9 @@ def spawn(command: list[str], log_path: str, env: dict, drop_root: bool = False,
 
 
 def environment(pid: int) -> dict:
-    """The environment a running process was started with (to start its replacement the same way)."""
-    with open(f"/proc/{pid}/environ", "rb") as f:
-        pairs = (item.decode(errors="replace").partition("=") for item in f.read().split(b"\0") if item)
-        return {name: value for name, _, value in pairs}
+    """The environment a running process was started with (to start its replacement the same way);
+    raises psutil.Error when it is gone or not readable."""
+    return psutil.Process(pid).environ()
 
 
 def read_pid(path: str) -> int | None:
@@ -44,10 +48,10 @@ def read_pid(path: str) -> int | None:
 
 
 def cmdline(pid: int) -> str:
+    """The command line as one string ("" once the process is gone or a zombie)."""
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
+        return " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
         return ""
 
 
@@ -60,59 +64,62 @@ def stop(pid: int | None, marker: str, sig: int = signal.SIGTERM, timeout: float
     """Signal the process, wait until it is gone; SIGKILL after the timeout. False if it was not ours."""
     if not is_ours(pid, marker):
         return False
-    os.kill(pid, sig)
-    deadline = time.monotonic() + timeout
-    while is_ours(pid, marker) and time.monotonic() < deadline:
-        reap(pid)
-        time.sleep(0.1)
-    if is_ours(pid, marker):
-        os.kill(pid, signal.SIGKILL)
-        reap(pid)
+    process = psutil.Process(pid)  # from here on psutil signals this process only, never a reuser of its pid
+    try:
+        process.send_signal(sig)
+        deadline = time.monotonic() + timeout
+        while _running(process) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _running(process):
+            process.kill()
+            process.wait(10)  # reaps it, if a child of ours
+    except (psutil.NoSuchProcess, psutil.TimeoutExpired):
+        pass
     return True
+
+
+def _running(process: psutil.Process) -> bool:
+    """Still there and not a zombie: a child of ours that exited is reaped first."""
+    reap(process.pid)
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def reap(pid: int) -> None:
     """Collect a child of ours that exited, so it does not linger as a zombie."""
     try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
+        psutil.Process(pid).wait(timeout=0)
+    except (psutil.TimeoutExpired, psutil.NoSuchProcess):
         pass
 
 
 def children_map() -> dict[int, list[int]]:
+    """Every process's children, by parent pid."""
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                # the command name may hold spaces and parentheses: the ppid follows the last ")"
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
+    for process in psutil.process_iter(["ppid"]):
+        children.setdefault(process.info["ppid"], []).append(process.pid)
     return children
 
 
 def descendants(pid: int | None) -> set[int]:
     if not pid:
         return set()
-    tree, found, todo = children_map(), set(), [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
+    try:
+        return {child.pid for child in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return set()
 
 
 def memory_kib(pids) -> dict:
     """Summed RSS (it counts shared pages once per process) and PSS (shares them out) of the pids."""
     totals = {"rss_kib": 0, "pss_kib": 0}
     for pid in pids:
-        for key, path, label in (("rss_kib", "status", "VmRSS:"), ("pss_kib", "smaps_rollup", "Pss:")):
-            try:
-                with open(f"/proc/{pid}/{path}") as f:
-                    totals[key] += next(int(line.split()[1]) for line in f if line.startswith(label))
-            except (OSError, StopIteration, ValueError):
-                pass
+        try:
+            memory = psutil.Process(pid).memory_full_info()
+        except psutil.Error:  # gone meanwhile
+            continue
+        totals["rss_kib"] += memory.rss // 1024
+        totals["pss_kib"] += memory.pss // 1024
     return totals
