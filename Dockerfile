@@ -1,7 +1,7 @@
 # One Dockerfile, one target per role: gunicorn, fastcgi, apache (app servers and Apache) and nginx.
 #   docker build --target gunicorn -t flask-reference/gunicorn .
 # The base is a build argument: Debian bookworm from Docker Hub by default; CI passes a base it
-# built itself with scripts/docker-base. Upgrading the base: change the tag here, rebuild, make e2e.
+# built itself with .ci/docker-base. Upgrading the base: change the tag here, rebuild, make e2e.
 ARG BASE_IMAGE=debian:12.12-slim
 
 # ---- builder: the virtualenv, with mod_wsgi compiled against this image's Apache and Python ----
@@ -13,8 +13,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates python3 python3-venv python3-dev gcc libc6-dev apache2-dev \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 WORKDIR /src
-COPY pyproject.toml constraints.txt ./
+COPY pyproject.toml constraints.txt wsgi.py ./
 COPY app ./app
+COPY deploy ./deploy
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install -c constraints.txt '.[deploy,apache]'
 
@@ -33,7 +34,7 @@ RUN apt-get update \
  && chown -R app:app /var/lib/flask-reference /run/flask-reference
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /srv/flask-reference
-COPY yourapplication.wsgi ./
+COPY yourapplication.wsgi wsgi.py ./
 COPY app ./app
 COPY deploy ./deploy
 VOLUME ["/var/lib/flask-reference/uploads"]
@@ -47,7 +48,7 @@ USER 10001:10001
 EXPOSE 8000
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["python3", "/srv/flask-reference/deploy/docker/healthcheck.py", "gunicorn"]
-CMD ["gunicorn", "-c", "/srv/flask-reference/deploy/gunicorn/gunicorn.conf.py"]
+CMD ["gunicorn", "-c", "python:deploy.gunicorn.conf"]
 
 # ---- fastcgi: the flup server behind nginx ----
 FROM python AS fastcgi
@@ -58,7 +59,7 @@ USER 10001:10001
 EXPOSE 9000
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["python3", "/srv/flask-reference/deploy/docker/healthcheck.py", "fastcgi"]
-CMD ["python3", "/srv/flask-reference/deploy/fastcgi/fcgi_server.py"]
+CMD ["python3", "-m", "deploy.fastcgi.fcgi_server"]
 
 # ---- apache: Apache + mod_wsgi daemon mode, serving the app and its static files ----
 FROM python AS apache

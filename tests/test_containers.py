@@ -1,17 +1,18 @@
 """The container files: the compose file is valid for every profile, the Dockerfiles pass hadolint.
 
-The images themselves are built and run by `make e2e` (CI runs it after `make test`).
+The images themselves are built and run by `make e2e` (tests/e2e; CI runs it after `make test`).
 """
 import glob
 import os
 import re
-import runpy
 import shutil
 import subprocess
 import sys
 
 import pytest
 
+from deploy.fastcgi.fcgi_server import DrainingServer
+from deploy.gunicorn import conf as gunicorn_conf
 from tests.services import unavailable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -68,7 +69,7 @@ def test_the_secrets_variant_reads_the_key_and_password_from_files(tmp_path):
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_the_host_network_variant_publishes_nothing_and_listens_on_loopback(profile):
-    result = compose_config("-f", "docker-compose.yml", "-f", "docker-compose.hostnet.yml", "--profile", profile)
+    result = compose_config("-f", "docker-compose.yml", "-f", ".ci/docker-compose.hostnet.yml", "--profile", profile)
     assert result.returncode == 0, result.stderr
     assert "published:" not in result.stdout and "0.0.0.0" not in result.stdout
     assert result.stdout.count("network_mode: host") == result.stdout.count("restart: unless-stopped")
@@ -79,6 +80,16 @@ def test_dockerfiles_pass_hadolint(dockerfile):
     hadolint = os.path.join(os.path.dirname(sys.executable), "hadolint")
     result = subprocess.run([hadolint, dockerfile], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_file_the_dockerfile_copies_is_in_the_build_context():
+    with open(os.path.join(ROOT, ".dockerignore")) as ignore:
+        allowed = {line[1:].strip().rstrip("/") for line in ignore if line.startswith("!")}  # after "*": only these
+    with open(os.path.join(ROOT, "Dockerfile")) as dockerfile:
+        copies = [line.split()[1:-1] for line in dockerfile if line.startswith("COPY ") and "--from=" not in line]
+    for source in (path for sources in copies for path in sources):
+        assert source.split("/")[0] in allowed, f"{source} is left out of the build context by .dockerignore"
+        assert os.path.exists(os.path.join(ROOT, source)), source
 
 
 def test_entry_scripts_are_executable():
@@ -102,8 +113,7 @@ def test_each_image_stops_with_its_servers_graceful_signal():
 def test_compose_waits_longer_than_each_servers_graceful_timeout_before_killing_it():
     with open(os.path.join(ROOT, "deploy", "apache", "httpd.conf.template")) as conf:
         apache = int(re.search(r"^GracefulShutdownTimeout (\d+)", conf.read(), re.M).group(1))
-    gunicorn = runpy.run_path(os.path.join(ROOT, "deploy", "gunicorn", "gunicorn.conf.py"))["graceful_timeout"]
-    flup = runpy.run_path(os.path.join(ROOT, "deploy", "fastcgi", "fcgi_server.py"))["DrainingServer"].graceful_timeout
+    gunicorn, flup = gunicorn_conf.graceful_timeout, DrainingServer.graceful_timeout
     longest = max(apache, gunicorn, flup)
     assert 0 < apache and 0 < flup  # 0 would mean no limit: a stop that never ends until SIGKILL
     blocks = services(compose_config("--profile", "apache", "--profile", "gunicorn", "--profile", "fastcgi").stdout)
@@ -123,7 +133,7 @@ def test_every_profile_runs_the_outbox_sender_restarted_and_hardened_like_the_ap
 
 
 def test_fastcgi_runs_two_flup_back_ends_behind_nginx():
-    blocks = services(compose_config("-f", "docker-compose.yml", "-f", "docker-compose.hostnet.yml", "--profile", "fastcgi").stdout)
+    blocks = services(compose_config("-f", "docker-compose.yml", "-f", ".ci/docker-compose.hostnet.yml", "--profile", "fastcgi").stdout)
     assert "FCGI_BIND: 127.0.0.1:9000" in blocks["fastcgi"] and "FCGI_BIND: 127.0.0.1:9001" in blocks["fastcgi-2"]
     assert "FASTCGI_UPSTREAM: 127.0.0.1:9000" in blocks["nginx-fastcgi"]
     assert "FASTCGI_UPSTREAM_2: 127.0.0.1:9001" in blocks["nginx-fastcgi"]

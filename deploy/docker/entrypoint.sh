@@ -17,8 +17,8 @@ if [ "${1:-}" = apache ]; then
   # Apache's configs are rendered from the same deploy/ templates an operator copies.
   WSGI_MODULE=$(mod_wsgi-express module-config | sed -n 's/^LoadModule wsgi_module "\(.*\)"$/\1/p')
   export WSGI_MODULE
-  python3 deploy/render.py deploy/apache/flask-reference.conf.template > "$RUN_DIR/site.conf"
-  python3 deploy/render.py deploy/apache/httpd.conf.template > "$RUN_DIR/httpd.conf"
+  python3 -m deploy.render deploy/apache/flask-reference.conf.template > "$RUN_DIR/site.conf"
+  python3 -m deploy.render deploy/apache/httpd.conf.template > "$RUN_DIR/httpd.conf"
   exec apache2 -DFOREGROUND -f "$RUN_DIR/httpd.conf"
 fi
 exec "$@"

@@ -6,8 +6,7 @@ import time
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from app.config import database_url  # noqa: E402  (the app's own reading: password files too)
+from app.config import database_url  # the app's own reading (password files too), installed in the venv
 
 
 def main() -> int:

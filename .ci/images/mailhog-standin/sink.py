@@ -1,4 +1,5 @@
-"""SMTP sink on SINK_HOST:1025 with MailHog's GET /api/v2/messages on SINK_HOST:8025 (CI stand-in)."""
+"""SMTP sink on SINK_HOST:1025 with MailHog's GET /api/v2/messages on SINK_HOST:8025 (CI stand-in):
+each item's Raw (From, To, Data: the message as sent) and Content.Headers, as MailHog gives them."""
 import email
 import email.policy
 import json
@@ -18,7 +19,8 @@ class Handler:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         headers = {name: [str(value) for value in parsed.get_all(name, [])] for name in set(parsed.keys())}
         with lock:
-            messages.append({"Raw": {"From": envelope.mail_from, "To": envelope.rcpt_tos}, "Content": {"Headers": headers}})
+            raw = {"From": envelope.mail_from, "To": envelope.rcpt_tos, "Data": envelope.content.decode("utf-8", "replace")}
+            messages.append({"Raw": raw, "Content": {"Headers": headers}})
         return "250 Message accepted"
 
 
