@@ -18,8 +18,8 @@ FRONTEND ?= gunicorn
 # up-native takes PORT=… as the issue and README say; make run keeps PORT for the dev server.
 NATIVE_PORT ?= $(if $(filter command line,$(origin PORT)),$(PORT),8080)
 HTTPS_PORT ?= 8443
-BASE_URL ?= https://127.0.0.1:8443
-# The CA to trust for BASE_URL: by default the one the running compose stack made; up-native prints its own.
+# A stack make smoke should ask instead of the running native or compose one, and the CA to trust for it.
+BASE_URL ?=
 CA ?=
 QUICK_PORT ?= 8000
 
@@ -49,14 +49,13 @@ quick: ## The app through mod_wsgi-express on http://127.0.0.1:8000 (QUICK_PORT=
 up-native: ## Start FRONTEND=apache|gunicorn|fastcgi [PORT=8080 HTTPS_PORT=8443] with PostgreSQL and mail
 	scripts/system-deps native
 	@$(MAKE) --no-print-directory venv $(if $(filter apache,$(FRONTEND)),$(VENV)/.mod_wsgi)
-	$(VENV)/bin/python -m stack up --frontend $(FRONTEND) --port $(NATIVE_PORT) --https-port $(HTTPS_PORT)
+	$(VENV)/bin/python -m tests.stacks.native up --frontend $(FRONTEND) --port $(NATIVE_PORT) --https-port $(HTTPS_PORT)
 
 down-native: ## Stop what up-native started (by pid, nothing else)
-	@if [ -x $(VENV)/bin/python ]; then $(VENV)/bin/python -m stack down; fi
+	@if [ -x $(VENV)/bin/python ]; then $(VENV)/bin/python -m tests.stacks.native down; fi
 
-smoke: ## Request every route of the route table from BASE_URL (default the compose stack, https://127.0.0.1:8443; CA=…)
-	@ca="$(CA)"; if [ -z "$$ca" ] && [ "$(BASE_URL)" = "https://127.0.0.1:8443" ]; then ca=$$(scripts/compose-ca); fi; \
-	env $${ca:+SSL_CERT_FILE=$$ca} python3 scripts/smoke.py $(BASE_URL)
+smoke: venv ## Every route of the route table through the running stack: native, compose, or BASE_URL=… [CA=…]
+	@BASE_URL="$(BASE_URL)" CA="$(CA)" $(VENV)/bin/pytest -q -p no:cacheprovider -m smoke tests/smoke
 
 up: ## docker compose: build and start PROFILE=gunicorn|apache|fastcgi on https://localhost:8443
 	@test -f .env || { echo "copy .env.example to .env and set SECRET_KEY first"; exit 1; }
@@ -68,13 +67,15 @@ down: ## docker compose: stop every profile (volumes are kept)
 logs: ## docker compose: follow the logs of every service
 	$(COMPOSE) $(ALL_PROFILES) logs -f --tail 100
 
-e2e: ## Build the images, then up, smoke, server checks and down for every profile
-	scripts/e2e
+e2e: ## Build the images once, then per compose profile: up, route table, server checks, each server stopped, down
+	@$(MAKE) --no-print-directory venv
+	.ci/e2e-images
+	@start=$$SECONDS; $(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS); rc=$$?; echo "e2e: pytest -m e2e took $$((SECONDS - start)) s"; exit $$rc
 
-faults: ## The fault suite: each fault provoked through every native front end, one table (FAULTS_ARGS=--case …)
+faults: ## The fault suite: each fault through every native front end, one table (FAULTS_ARGS="-k 'reloads and apache'" FAULTS_KEEP=1)
 	scripts/system-deps native
 	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
-	$(VENV)/bin/python -m faults $(FAULTS_ARGS)
+	$(VENV)/bin/pytest -m faults -v tests/faults $(FAULTS_ARGS)
 
 bench: ## Benchmark every front end against bare gunicorn, its peers and nginx alone; bench/results/<time>/ (BENCH_ARGS=--only …)
 	scripts/system-deps bench
@@ -101,12 +102,16 @@ $(VENV)/.bench: $(VENV)/.installed
 	$(PIP) install -q --no-cache-dir -c constraints.txt -e '.[bench]'
 	touch $@
 
+# Every extra, the bench's peers included, so that none of their pins drops out of constraints.txt;
+# mod_wsgi and uWSGI compile here too, hence system-deps bench and --no-cache-dir as above.
 upgrade-deps: ## Re-resolve constraints.txt from the pins in pyproject.toml (then run make test)
+	scripts/system-deps bench
 	rm -rf .venv-upgrade
 	$(BASE_PYTHON) -m venv .venv-upgrade
 	.venv-upgrade/bin/python -m pip install -q --upgrade pip
-	.venv-upgrade/bin/python -m pip install -q '.[test,deploy,apache]'
-	.venv-upgrade/bin/python -m pip freeze --exclude-editable | grep -v '^flask-reference-app' > constraints.txt
+	.venv-upgrade/bin/python -m pip install -q --no-cache-dir '.[test,deploy,apache,bench]'
+	.venv-upgrade/bin/python -m pip freeze --exclude-editable | grep -v '^flask-reference-app' > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 	rm -rf .venv-upgrade
 
 clean: ## Remove the venv and caches (instance/ with your data stays)
