@@ -137,6 +137,30 @@ class NativeStack(Stack):
                 raise runner.StackError(f"flup back end {number} did not come back; see {log}")
             time.sleep(0.05)
 
+    def stop_app_server(self) -> None:
+        """gunicorn's master or both flup supervisors, gracefully; Apache whole (its mod_wsgi daemons
+        are its children). The environment they ran with is kept for start_app_server()."""
+        self.refresh()
+        if self.frontend == "apache":
+            self._app_environment = processes.environment(min(self.app_pids()))
+            processes.stop(self.web_pid(), self.state)
+            return
+        roots = [self.info["app_pid"]] if self.frontend == "gunicorn" else self.info["app_pids"]
+        self._app_environment = processes.environment(roots[0])
+        for pid in roots:
+            processes.stop(pid, self.state)
+
+    def start_app_server(self) -> None:
+        """Again, with the environment they had (a new SECRET_KEY would sign every user out);
+        returns once the stack answers /readyz."""
+        env = self._app_environment
+        if self.frontend == "apache":
+            runner.start_web_server_again(self.state, env)
+        else:
+            runner.start_app_server_again(self.state, env)
+        self.refresh()
+        runner.wait_until(self.healthy, 60, f"{self.frontend} after its app server started again", self.state)
+
     def flask(self, *arguments: str, timeout: float = 120):
         return runner.flask(self.state, *arguments, timeout=timeout)
 
