@@ -15,7 +15,8 @@ from . import processes, runner
 from .frontends import PROJECT_DIR
 from .postgres import PostgresCluster
 
-DEFAULT_ROOT = os.path.join(PROJECT_DIR, ".native")  # make up-native's state folders, one per front end
+# make up-native's state folders, one per front end (NATIVE_ROOT: elsewhere, as the tests of make smoke need)
+DEFAULT_ROOT = os.environ.get("NATIVE_ROOT") or os.path.join(PROJECT_DIR, ".native")
 
 
 class NativeStack(Stack):
