@@ -107,6 +107,9 @@ def from_env(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # stdout, or syslog: the journal's /dev/log, for app servers whose stdout is not the app's
+        # own (mod_wsgi tags every line written there as an Apache error, [wsgi:error]).
+        "LOG_DESTINATION": os.environ.get("LOG_DESTINATION", "stdout").lower(),
     }
 
 
@@ -117,7 +120,8 @@ def require_production_secret(app) -> None:
     if app.config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
         raise SystemExit(
             "SECRET_KEY is not set: export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
-            " (or SECRET_KEY_FILE=/path/to/a/file holding it)"
+            " (or SECRET_KEY_FILE=/path/to/a/file holding it); on a server it is in /etc/flask-reference/env,"
+            " which `flask --app wsgi` reads"
         )
 
 

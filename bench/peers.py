@@ -66,6 +66,7 @@ def start_nginx(state: str, site_template: str, extra: dict, env: dict) -> tuple
         out.write(site)
     for name in NGINX_TEMP:
         os.makedirs(os.path.join(state, name), exist_ok=True)
+    frontends.render_to(state, "flask-limits.conf", "nginx/snippets/flask-limits.conf.template", values)  # nginx.conf includes it
     config = frontends.render_to(state, "nginx.conf", "nginx/nginx.conf.template", values)
     command = ["nginx", "-c", config, "-p", state, "-e", os.path.join(state, "nginx-error.log")]
     check = subprocess.run([*command, "-t", "-q"], capture_output=True, text=True)

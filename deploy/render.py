@@ -1,11 +1,13 @@
 """Fill a deploy/ template: defaults from deploy/defaults.env, overridden by the environment.
 
-Usage: .venv/bin/python -m deploy.render TEMPLATE [> OUTPUT]   (from the project folder).
+Usage: .venv/bin/python -m deploy.render TEMPLATE [> OUTPUT]   (from the project folder)
+       .venv/bin/python -m deploy.render --values   (every value, as shell assignments: deploy/install)
 Only ${NAME} for names listed in defaults.env is replaced, like `envsubst '${NAME} ...'`; a listed
 name left empty is an error.
 """
 import os
 import re
+import shlex
 import sys
 
 from deploy import defaults, sizing
@@ -38,5 +40,8 @@ def render(text: str, values: dict) -> str:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit(__doc__.strip().splitlines()[2])
+    if sys.argv[1] == "--values":
+        sys.stdout.writelines(f"{name}={shlex.quote(value)}\n" for name, value in settings().items())
+        raise SystemExit(0)
     with open(sys.argv[1]) as template:
         sys.stdout.write(render(template.read(), settings()))

@@ -111,7 +111,7 @@ def test_each_image_stops_with_its_servers_graceful_signal():
 
 
 def test_compose_waits_longer_than_each_servers_graceful_timeout_before_killing_it():
-    with open(os.path.join(ROOT, "deploy", "apache", "httpd.conf.template")) as conf:
+    with open(os.path.join(ROOT, "deploy", "apache", "flask-reference-limits.conf.template")) as conf:
         apache = int(re.search(r"^GracefulShutdownTimeout (\d+)", conf.read(), re.M).group(1))
     gunicorn, flup = gunicorn_conf.graceful_timeout, DrainingServer.graceful_timeout
     longest = max(apache, gunicorn, flup)

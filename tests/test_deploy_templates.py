@@ -39,13 +39,14 @@ def read(*parts: str) -> str:
         return f.read()
 
 
-def test_every_nginx_snippet_is_rendered_by_the_container_and_by_the_native_runner():
-    snippets = {name.removesuffix(".conf.template") for name in os.listdir(os.path.join(ROOT, "deploy", "nginx", "snippets"))}
-    entrypoint = read("docker", "nginx-entrypoint.sh")
+def test_every_nginx_snippet_is_rendered_by_the_container_the_native_runner_and_the_server_install():
+    # Each renders the whole folder, so a new snippet cannot be left out of one of them.
+    assert 'for template in "$dir"/templates/snippets/*.conf.template' in read("docker", "nginx-entrypoint.sh")
     runner = open(os.path.join(ROOT, "tests", "stacks", "native", "frontends.py")).read()
-    for snippet in snippets:
-        assert re.search(rf"for snippet in .*\b{snippet}\b", entrypoint), snippet
-        assert f'"{snippet}"' in runner, snippet
+    assert 'os.listdir(os.path.join(DEPLOY, "nginx", "snippets"))' in runner
+    install = read("install")
+    assert "for template in deploy/nginx/snippets/*.conf.template" in install
+    assert "render nginx/snippets/flask-limits.conf.template /etc/nginx/conf.d/" in install
 
 
 @pytest.mark.parametrize("site", ["gunicorn-site.conf.template", "fastcgi-site.conf.template"])

@@ -18,6 +18,7 @@ if [ "${1:-}" = apache ]; then
   WSGI_MODULE=$(mod_wsgi-express module-config | sed -n 's/^LoadModule wsgi_module "\(.*\)"$/\1/p')
   export WSGI_MODULE
   python3 -m deploy.render deploy/apache/flask-reference.conf.template > "$RUN_DIR/site.conf"
+  python3 -m deploy.render deploy/apache/flask-reference-limits.conf.template > "$RUN_DIR/flask-reference-limits.conf"
   python3 -m deploy.render deploy/apache/httpd.conf.template > "$RUN_DIR/httpd.conf"
   exec apache2 -DFOREGROUND -f "$RUN_DIR/httpd.conf"
 fi

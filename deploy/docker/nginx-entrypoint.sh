@@ -14,8 +14,9 @@ if [ "${TLS_SELF_SIGNED:-0}" = 1 ]; then
   /usr/local/bin/self-signed.sh "$(dirname "$TLS_CERT")"
 fi
 names=$(sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/${\1}/p' "$dir/defaults.env")
-for snippet in flask-app flask-tls flask-redirect flask-default-server; do
-  envsubst "$names" < "$dir/templates/snippets/$snippet.conf.template" > "$NGINX_SNIPPETS/$snippet.conf"
+for template in "$dir"/templates/snippets/*.conf.template; do
+  snippet=$(basename "$template" .template)
+  envsubst "$names" < "$template" > "$NGINX_SNIPPETS/$snippet"
 done
 envsubst "$names" < "$dir/templates/$NGINX_SITE_TEMPLATE" > "$NGINX_SITE"
 envsubst "$names" < "$dir/templates/nginx.conf.template" > "$RUN_DIR/nginx.conf"

@@ -77,8 +77,8 @@ def render_to(state: str, name: str, template: str, values: dict) -> str:
 
 def nginx_config(state: str, site_template: str, values: dict) -> str:
     """The operator's site file and snippet, inside the self-contained main config from deploy/."""
-    for snippet in ("flask-app", "flask-tls", "flask-redirect", "flask-default-server"):
-        render_to(state, f"{snippet}.conf", f"nginx/snippets/{snippet}.conf.template", values)
+    for template in sorted(os.listdir(os.path.join(DEPLOY, "nginx", "snippets"))):
+        render_to(state, template.removesuffix(".template"), f"nginx/snippets/{template}", values)
     render_to(state, "site.conf", site_template, values)
     for name in NGINX_TEMP:
         os.makedirs(os.path.join(state, name), exist_ok=True)
@@ -88,4 +88,5 @@ def nginx_config(state: str, site_template: str, values: dict) -> str:
 def apache_config(state: str, values: dict) -> str:
     """The operator's vhost, inside the self-contained main config from deploy/."""
     render_to(state, "site.conf", "apache/flask-reference.conf.template", values)
+    render_to(state, "flask-reference-limits.conf", "apache/flask-reference-limits.conf.template", values)  # RUN_DIR is state
     return render_to(state, "httpd.conf", "apache/httpd.conf.template", values)
