@@ -27,7 +27,7 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 PROFILE ?= gunicorn
 ALL_PROFILES := --profile apache --profile gunicorn --profile fastcgi
 
-.PHONY: help run test venv quick up-native down-native smoke up down logs e2e faults bench upgrade-deps clean
+.PHONY: help run test venv quick up-native down-native smoke up down logs e2e server-test faults bench upgrade-deps clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,6 +71,12 @@ e2e: ## Build the images once, then per compose profile: up, route table, server
 	@$(MAKE) --no-print-directory venv
 	.ci/e2e-images
 	@start=$$SECONDS; $(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS); rc=$$?; echo "e2e: pytest -m e2e took $$((SECONDS - start)) s"; exit $$rc
+
+server-test: ## Build the server image and wheelhouse once, then per front end: a fresh Debian server, deploy/install, checks
+	scripts/system-deps server
+	@$(MAKE) --no-print-directory venv
+	.ci/server-image
+	@start=$$SECONDS; $(VENV)/bin/pytest -m server tests/server $(PYTEST_ARGS); rc=$$?; echo "server-test: pytest -m server took $$((SECONDS - start)) s"; exit $$rc
 
 faults: ## The fault suite: each fault through every native front end, one table (FAULTS_ARGS="-k 'reloads and apache'" FAULTS_KEEP=1)
 	scripts/system-deps native
