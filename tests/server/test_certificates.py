@@ -28,6 +28,8 @@ def pebble(stack):
     stack.exec("sh", "-c", f"cp /root/fullchain.pem /root/privkey.pem {TLS}/")
     stack.reload_web_server()
     stack.refresh_ca()
+    # The reload returns before nginx's new workers take connections with the restored certificate.
+    stack.wait_until(stack.healthy, 15, "the self-signed certificate served again")
 
 
 def certbot(stack, command: str):
