@@ -11,7 +11,7 @@ from cryptography import x509
 
 from tests.faults.load import HELLO, Load, failures
 
-from . import readme
+from . import cut_by_gracefuls, readme
 from .acme import DIRECTORY, Pebble
 
 TLS = "/etc/flask-reference/tls"
@@ -75,8 +75,8 @@ def test_certbot_replaces_the_self_signed_certificate_and_renewals_drop_no_reque
         renewed = certbot(stack, "certbot renew --force-renewal --no-random-sleep-on-renew")
     assert renewed.returncode == 0, renewed.stdout + renewed.stderr
     bad = failures(load.samples)
-    if stack.frontend == "apache":  # a graceful restart restarts mod_wsgi's daemons (tests/faults/test_reloads.py)
-        assert len(bad) <= load.connections, bad[:5]
+    if stack.frontend == "apache":  # the hook's graceful restart restarts mod_wsgi's daemons
+        assert cut_by_gracefuls(bad, restarts=2), bad[:5]  # certbot may run the hook twice: from its directory and as --deploy-hook
     else:
         assert not bad, bad[:5]
     renewed_at = time.monotonic()
