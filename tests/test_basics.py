@@ -82,6 +82,11 @@ def test_login_ignores_a_next_that_points_to_another_site(post_form):
     assert response.headers["Location"] == "/"
 
 
+def test_login_ignores_a_next_with_a_newline_instead_of_failing(post_form):
+    response = post_form("/login?next=%2F%0Aenv", {"username": "ann"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
 def test_login_rejects_an_invalid_name_with_the_form_and_its_message(post_form):
     response = post_form("/login", {"username": "<bad name>"})
     assert response.status_code == 400

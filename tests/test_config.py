@@ -112,6 +112,12 @@ def test_proxy_headers_are_trusted_from_proxy_fix_count_proxies(tmp_path, monkey
     assert who_am_i(app, FORWARDED) == {"url": "https://shop.example/", "ip": "203.0.113.9"}
 
 
+def test_a_forwarded_prefix_is_never_trusted_even_from_the_proxy(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROXY_FIX_COUNT", "1")
+    app = create_app({"TESTING": True, "UPLOAD_FOLDER": str(tmp_path)})
+    assert who_am_i(app, {**FORWARDED, "X-Forwarded-Prefix": "//evil.example"})["url"] == "https://shop.example/"
+
+
 def test_an_env_file_fills_what_the_environment_does_not_set(tmp_path, monkeypatch):
     from app.config import load_env_file
 

@@ -12,6 +12,9 @@ from app.context.redirects import redirect_url
         ("/login", {"Referer": "http://localhost/students/"}, "http://localhost/students/"),
         ("/login?next=https://evil.example/", {}, "/"),
         ("/login?next=//evil.example/", {}, "/"),
+        # Browsers drop tabs and newlines from URLs; a header cannot carry a newline at all.
+        ("/login?next=/%09/evil.example/", {}, "/"),
+        ("/login?next=%2F%0Aenv", {}, "/"),
         ("/login", {"Referer": "https://evil.example/page"}, "/"),
         ("/login", {}, "/"),
     ],

@@ -6,7 +6,9 @@ from flask import request, url_for
 
 def is_local(url: str | None) -> bool:
     """Only paths on this site: the notes' version follows any `next`, an open redirect."""
-    if not url:
+    # Judged on the exact string that is sent: urlsplit() drops tabs and newlines, and so do
+    # browsers ("/\t/evil.example" is "//evil.example" to them), but a header cannot hold a newline.
+    if not url or any(ord(char) < 32 or ord(char) == 127 for char in url):
         return False
     parts = urlsplit(url)
     if parts.scheme or parts.netloc:

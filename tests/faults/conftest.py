@@ -20,7 +20,7 @@ from .report import Result, table, write_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The order matters only for speed: the cases that restart things come after those that measure.
-CASES = ["hostile", "slow_clients", "mail_outage", "database_outage", "reloads", "worker_dies", "stop",
+CASES = ["hostile", "forged_headers", "slow_clients", "mail_outage", "database_outage", "reloads", "worker_dies", "stop",
          "overload", "soak"]
 REPORT = os.environ.get("FAULTS_REPORT") or os.path.join(PROJECT_DIR, ".native", "faults.json")
 KEEP = os.environ.get("FAULTS_KEEP", "") not in ("", "0")
