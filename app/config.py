@@ -15,7 +15,8 @@ from deploy import defaults
 
 # The only key allowed outside debug and testing is one the operator chose.
 DEV_SECRET_KEY = "dev-only-not-a-secret"
-SHARED = {name: int(defaults()[name]) for name in ("MAX_CONTENT_LENGTH", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW")}
+SHARED = {name: int(defaults()[name]) for name in ("MAX_CONTENT_LENGTH", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW",
+                                                   "DATABASE_TIMEOUT", "DATABASE_POOL_TIMEOUT")}
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -64,13 +65,33 @@ def _engine_options(url: str) -> dict:
         # A thread that finds the pool empty waits pool_timeout seconds, then gets an error.
         options["pool_size"] = _int("DATABASE_POOL_SIZE", SHARED["DATABASE_POOL_SIZE"])
         options["max_overflow"] = _int("DATABASE_MAX_OVERFLOW", SHARED["DATABASE_MAX_OVERFLOW"])
-        options["pool_timeout"] = _int("DATABASE_POOL_TIMEOUT", 10)
-        # Fail fast rather than hang: a bounded connect, and no statement may run forever.
+        options["pool_timeout"] = _int("DATABASE_POOL_TIMEOUT", SHARED["DATABASE_POOL_TIMEOUT"])
+        # Every wait for the server is bounded by DATABASE_TIMEOUT on this side (app/database.py).
+        # PostgreSQL cancels a statement first, so a slow query on a healthy server gets the server's
+        # own error, on a connection that stays usable, and is not taken for a stuck server.
+        # Keepalives and tcp_user_timeout drop a connection whose network went away.
+        timeout = database_timeout()
         options["connect_args"] = {
-            "connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5),
-            "options": f"-c statement_timeout={_int('DATABASE_STATEMENT_TIMEOUT', 30000)}",
+            "connect_timeout": timeout,  # for processes that wait without app/database.py's callback
+            "options": f"-c statement_timeout={statement_timeout(timeout)}",
+            "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 5, "keepalives_count": 3,
+            "tcp_user_timeout": timeout * 1000,
         }
     return options
+
+
+def database_timeout() -> int:
+    """Seconds the app waits for any one answer of the database: a connect, a statement, a commit."""
+    return _int("DATABASE_TIMEOUT", SHARED["DATABASE_TIMEOUT"])
+
+
+def statement_timeout(timeout: int) -> int:
+    """Milliseconds PostgreSQL lets a statement run: by default half a second under DATABASE_TIMEOUT."""
+    milliseconds = _int("DATABASE_STATEMENT_TIMEOUT", timeout * 1000 - 500)
+    if not 0 < milliseconds < timeout * 1000:
+        raise SystemExit(f"DATABASE_STATEMENT_TIMEOUT ({milliseconds} ms) must be under DATABASE_TIMEOUT ({timeout} s):"
+                         " the server cancels a slow statement before the app gives up on the server")
+    return milliseconds
 
 
 def from_env(instance_path: str) -> dict:
@@ -80,6 +101,9 @@ def from_env(instance_path: str) -> dict:
         "SECRET_KEY": _secret("SECRET_KEY") or DEV_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url),
+        "DATABASE_TIMEOUT": database_timeout(),
+        # Seconds every database call fails at once after one timed out (then one probes).
+        "DATABASE_COOLDOWN": _int("DATABASE_COOLDOWN", 2),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
@@ -90,12 +114,17 @@ def from_env(instance_path: str) -> dict:
         # With no MAIL_SERVER configured there is nowhere to send: log the message instead.
         "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", "MAIL_SERVER" not in os.environ),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        # How long a sender's claim on a message lasts (app/mail/outbox.py): longer than a send can
+        # take (a few SMTP replies, each within MAIL_TIMEOUT), since another sender takes it after.
+        "OUTBOX_LEASE": _int("OUTBOX_LEASE", 60),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", SHARED["MAX_CONTENT_LENGTH"]),
         # Extensions an upload may have. Never html, svg or js: served back, they could run as this site.
         "UPLOAD_EXTENSIONS": _list("UPLOAD_EXTENSIONS", "txt,md,csv,pdf,png,jpg,jpeg,gif,webp,zip"),
         "CORS_ORIGINS": _list("CORS_ORIGINS", "*"),
         "API_TOKEN": os.environ.get("API_TOKEN") or None,
+        # How long a write's Idempotency-Key (and a form's submission token) gives its first answer back.
+        "IDEMPOTENCY_KEY_HOURS": _int("IDEMPOTENCY_KEY_HOURS", 24),
         "MAINTENANCE_FILE": os.environ.get("MAINTENANCE_FILE") or os.path.join(instance_path, "maintenance"),
         "PROXY_FIX_COUNT": _int("PROXY_FIX_COUNT", 0),
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,

@@ -20,8 +20,8 @@ from .report import Result, table, write_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The order matters only for speed: the cases that restart things come after those that measure.
-CASES = ["hostile", "forged_headers", "slow_clients", "mail_outage", "database_outage", "reloads", "worker_dies", "stop",
-         "overload", "soak"]
+CASES = ["hostile", "forged_headers", "retried_writes", "racing_writes", "slow_clients", "slow_bodies", "disk_full",
+         "mail_outage", "mail_hang", "database_freeze", "database_outage", "health_isolation", "reloads", "worker_dies", "sender_killed", "stop", "overload", "soak"]
 REPORT = os.environ.get("FAULTS_REPORT") or os.path.join(PROJECT_DIR, ".native", "faults.json")
 KEEP = os.environ.get("FAULTS_KEEP", "") not in ("", "0")
 RESULTS, ROOT, ROW = pytest.StashKey[list](), pytest.StashKey[str](), pytest.StashKey[Result]()

@@ -143,3 +143,17 @@ def retried(samples: list[Sample]) -> int:
 
 def slowest(samples: list[Sample]) -> float:
     return max((s.seconds for s in samples), default=0.0)
+
+
+def statuses(samples) -> dict:
+    """How many answers of each status, and of each error for those without one."""
+    counts: dict = {}
+    for s in samples:
+        key = s.status or s.error
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def sleep_until(load: Load, moment: float) -> None:
+    """Until `moment` seconds into the load."""
+    time.sleep(max(0.0, moment - load.now()))

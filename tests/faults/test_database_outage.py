@@ -4,9 +4,7 @@ Database requests must get a 503 with Retry-After within 3 s while it is gone, p
 database and /healthz keep answering 200, and within 5 s of its return everything answers 200
 from the same worker processes, with every row committed before the outage still there.
 """
-import time
-
-from .load import DATABASE_READ, HELLO, TEMPLATE, Load, failures, slowest
+from .load import DATABASE_READ, HELLO, TEMPLATE, Load, failures, sleep_until, slowest, statuses
 
 STOP_AT, START_AT, SECONDS = 5.0, 10.0, 18.0
 
@@ -17,12 +15,12 @@ def test_a_database_outage_answers_503_at_once_and_recovers_without_restarts(sta
     pids_before = stack.app_pids()
     probes = {}
     with Load(stack, [DATABASE_READ, TEMPLATE, "/healthz", HELLO], connections=16, seconds=SECONDS) as load:
-        _sleep_until(load, STOP_AT)
+        sleep_until(load, STOP_AT)
         stack.stop_database()
         stopped_at = load.now()
-        _sleep_until(load, STOP_AT + 1.5)
+        sleep_until(load, STOP_AT + 1.5)
         probes = {path: stack.request("GET", path) for path in ("/readyz", DATABASE_READ, "/users/")}
-        _sleep_until(load, START_AT)
+        sleep_until(load, START_AT)
         starting_at = load.now()
         stack.start_database()
         started_at = load.now()
@@ -39,9 +37,9 @@ def test_a_database_outage_answers_503_at_once_and_recovers_without_restarts(sta
     result.failed = len(bad)
     result.recovery = None if first_good is None else first_good - started_at
 
-    result.expect(not bad, f"{len(bad)} answers other than 200/503 (statuses {_statuses(bad)})")
+    result.expect(not bad, f"{len(bad)} answers other than 200/503 (statuses {statuses(bad)})")
     result.expect(bool(during) and all(s.status == 503 and s.seconds <= 3 for s in during),
-                  f"database requests during the outage: {_statuses(during)}, slowest {slowest(during):.1f} s (want 503 within 3 s)")
+                  f"database requests during the outage: {statuses(during)}, slowest {slowest(during):.1f} s (want 503 within 3 s)")
     result.expect(first_good is not None and first_good - started_at <= 5, "database requests not back to 200 within 5 s")
     readyz, api, page = probes["/readyz"], probes[DATABASE_READ], probes["/users/"]
     result.expect(readyz.status == 503, f"/readyz answered {readyz.status} during the outage")
@@ -63,17 +61,6 @@ def test_a_database_outage_answers_503_at_once_and_recovers_without_restarts(sta
     assert result.problems == []
 
 
-def _sleep_until(load: Load, moment: float) -> None:
-    time.sleep(max(0.0, moment - load.now()))
-
-
 def _at(moment: float | None) -> str:
     return "-" if moment is None else f"{moment:.1f} s"
 
-
-def _statuses(samples) -> dict:
-    counts: dict = {}
-    for s in samples:
-        key = s.status or s.error
-        counts[key] = counts.get(key, 0) + 1
-    return counts

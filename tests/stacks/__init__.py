@@ -114,6 +114,11 @@ class Stack:
         back ends): a restart anywhere changes this set."""
         raise NotImplementedError
 
+    def page_pids(self) -> set[int]:
+        """The app processes that serve ordinary requests: app_pids() without Apache's daemons kept
+        apart for /healthz and for request bodies."""
+        return self.app_pids()
+
     def processes(self) -> set[int]:
         """Every process of the stack's web and app tier, for memory and CPU figures."""
         raise NotImplementedError
@@ -123,6 +128,15 @@ class Stack:
         raise NotImplementedError
 
     def start_database(self) -> None:
+        raise NotImplementedError
+
+    def freeze_database(self) -> None:
+        """A database stall (storage, a paused VM, a dropped network): every PostgreSQL process
+        stopped where it stands, connections left open, nothing answered until thaw_database()."""
+        raise NotImplementedError
+
+    def thaw_database(self) -> None:
+        """The frozen database runs on from where it stood; safe to call when it is not frozen."""
         raise NotImplementedError
 
     def stop_mail(self) -> bool:
@@ -135,6 +149,20 @@ class Stack:
 
     def delivered(self) -> list[bytes]:
         """Every message the mail server has received, as raw RFC 5322 bytes."""
+        raise NotImplementedError
+
+    def hang_mail(self) -> None:
+        """A stalled mail server: its port accepts connections and never says a word (no greeting,
+        no reply), the way an overloaded or half-dead relay behaves. unhang_mail() ends it."""
+        raise NotImplementedError
+
+    def unhang_mail(self) -> None:
+        """The real SMTP server again on the same port (the hanging connections are closed)."""
+        raise NotImplementedError
+
+    def kill_outbox_sender(self) -> int:
+        """SIGKILL the periodic mail sender (not its supervisor), wherever it is in a message;
+        returns the pid killed. Its supervisor (systemd, compose, the native runner) starts another."""
         raise NotImplementedError
 
     def reload_web_server(self) -> None:
@@ -156,6 +184,15 @@ class Stack:
 
     def flask(self, *arguments: str, timeout: float = 120):
         """`flask --app app ARGUMENTS` against this stack's database and mail (a CompletedProcess)."""
+        raise NotImplementedError
+
+    def fill_upload_disk(self, size_bytes: int) -> None:
+        """A full disk: UPLOAD_FOLDER becomes a filesystem with room for size_bytes only. What was
+        stored there before is out of sight until free_upload_disk(); what is stored meanwhile goes with it."""
+        raise NotImplementedError
+
+    def free_upload_disk(self) -> None:
+        """UPLOAD_FOLDER on its own disk again; nothing if it was not filled."""
         raise NotImplementedError
 
 

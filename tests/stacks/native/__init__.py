@@ -13,6 +13,7 @@ import time
 from .. import Stack
 from . import processes, runner
 from .frontends import PROJECT_DIR
+from .hanging_smtp import HangingServer
 from .postgres import PostgresCluster
 
 # make up-native's state folders, one per front end (NATIVE_ROOT: elsewhere, as the tests of make smoke need)
@@ -82,6 +83,14 @@ class NativeStack(Stack):
             return processes.descendants(self.info.get("app_pid"))
         return {pid for supervisor in self.info["app_pids"] for pid in processes.descendants(supervisor)}
 
+    def page_pids(self) -> set[int]:
+        pids = self.app_pids()
+        if self.frontend == "apache":
+            # The display names are cut to argv[0]'s length, "(wsgi:f" for every group; but each
+            # daemon listens on its own group's socket, numbered in config order: the main group is 1.
+            return {pid for pid in pids if any(path.endswith(".1.sock") for path in processes.unix_listeners(pid))}
+        return pids
+
     def processes(self) -> set[int]:
         self.refresh()
         roots = [self.web_pid(), self.info.get("app_pid"), *self.info.get("app_pids", [])]
@@ -98,6 +107,12 @@ class NativeStack(Stack):
     def start_database(self) -> None:
         self.cluster().start_again()
 
+    def freeze_database(self) -> None:
+        self.cluster().freeze()
+
+    def thaw_database(self) -> None:
+        self.cluster().thaw()
+
     def stop_mail(self) -> bool:
         return runner.stop_mail(self.state)
 
@@ -109,6 +124,17 @@ class NativeStack(Stack):
             return []
         box = mailbox.Maildir(self.maildir, factory=None, create=False)
         return [box.get_bytes(key) for key in box.keys()]
+
+    def hang_mail(self) -> None:
+        runner.stop_mail(self.state)
+        self._hanging = HangingServer(self.smtp_port)
+
+    def unhang_mail(self) -> None:
+        self._hanging.close()
+        runner.start_mail(self.state)
+
+    def kill_outbox_sender(self) -> int:
+        return runner.kill_outbox_sender(self.state)
 
     def reload_web_server(self) -> None:
         runner.reload_web_server(self.state)
@@ -164,6 +190,12 @@ class NativeStack(Stack):
 
     def flask(self, *arguments: str, timeout: float = 120):
         return runner.flask(self.state, *arguments, timeout=timeout)
+
+    def fill_upload_disk(self, size_bytes: int) -> None:
+        runner.mount_small_upload_disk(self.state, size_bytes)
+
+    def free_upload_disk(self) -> None:
+        runner.unmount_small_upload_disk(self.state)
 
 
 def _flup_starts(log: str) -> int:

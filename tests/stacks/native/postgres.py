@@ -3,10 +3,12 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 
+import psutil
 import psycopg2
 
 
@@ -59,6 +61,22 @@ class PostgresCluster:
     def stop_immediately(self) -> None:
         """A database outage: every backend killed at once, no checkpoint, the data kept."""
         self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+
+    def freeze(self) -> None:
+        """A stalled server: the postmaster (first, so it starts no backend meanwhile) and every
+        backend stopped with SIGSTOP; connections stay open, and the kernel still ACKs each packet."""
+        self._signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, signum: int) -> None:
+        postmaster = psutil.Process(self.pid)
+        for process in [postmaster, *postmaster.children(recursive=True)]:
+            try:
+                process.send_signal(signum)
+            except psutil.NoSuchProcess:  # a backend that ended meanwhile
+                pass
 
     @property
     def pid(self) -> int | None:
