@@ -45,7 +45,8 @@ ENTRYPOINT ["/srv/flask-reference/deploy/docker/entrypoint.sh"]
 FROM python AS gunicorn
 ENV GUNICORN_BIND=0.0.0.0:8000 GUNICORN_UMASK=0o022
 USER 10001:10001
-EXPOSE 8000
+# 8100: /healthz's own port and threads (deploy/health.py), for nginx's health upstream.
+EXPOSE 8000 8100
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["python3", "/srv/flask-reference/deploy/docker/healthcheck.py", "gunicorn"]
 CMD ["gunicorn", "-c", "python:deploy.gunicorn.conf"]
@@ -56,7 +57,7 @@ FROM python AS fastcgi
 RUN apt-get update && apt-get install -y --no-install-recommends libfcgi-bin && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 ENV FCGI_BIND=0.0.0.0:9000
 USER 10001:10001
-EXPOSE 9000
+EXPOSE 9000 9100
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["python3", "/srv/flask-reference/deploy/docker/healthcheck.py", "fastcgi"]
 CMD ["python3", "-m", "deploy.fastcgi.fcgi_server"]
@@ -102,7 +103,8 @@ ENV NGINX_SITE_TEMPLATE=gunicorn-site.conf.template LISTEN_ADDRESS=* LISTEN_PORT
     TLS_CERT=/etc/flask-reference/tls/cert.pem TLS_KEY=/etc/flask-reference/tls/key.pem TLS_SELF_SIGNED=1 \
     ACME_ROOT=/var/www/letsencrypt \
     NGINX_ACCESS_LOG=/dev/stdout NGINX_ERROR_LOG=/dev/stderr \
-    GUNICORN_UPSTREAM=gunicorn:8000 FASTCGI_UPSTREAM=fastcgi:9000 FASTCGI_UPSTREAM_2=fastcgi-2:9000
+    GUNICORN_UPSTREAM=gunicorn:8000 FASTCGI_UPSTREAM=fastcgi:9000 FASTCGI_UPSTREAM_2=fastcgi-2:9000 \
+    GUNICORN_HEALTH_UPSTREAM=gunicorn:8100 FASTCGI_HEALTH_UPSTREAM=fastcgi:9100 FASTCGI_HEALTH_UPSTREAM_2=fastcgi-2:9100
 # Debian's www-data (33): numeric, so the user is known without the image's /etc/passwd.
 USER 33:33
 EXPOSE 8080 8443

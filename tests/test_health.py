@@ -9,6 +9,32 @@ def test_readyz_checks_the_database(client):
     assert client.get("/readyz").json == {"status": "ok", "database": "ok"}
 
 
+def test_healthz_touches_neither_the_database_nor_the_mail_server(app, client, monkeypatch):
+    """What makes its reserved threads enough (deploy/health.py): nothing it does can wait on another."""
+    import smtplib
+
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    checkouts = []
+
+    def checked_out(*args):
+        checkouts.append(args)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkout", checked_out)
+    monkeypatch.setattr(smtplib.SMTP, "connect", lambda *args, **kwargs: pytest.fail("/healthz talked to SMTP"))
+    with client.session_transaction() as session:
+        session["username"] = "ann"  # a signed-in user's check loads nobody from the database either
+    try:
+        assert client.get("/healthz").json == {"status": "ok"}
+    finally:
+        event.remove(engine, "checkout", checked_out)
+    assert checkouts == []
+
+
 def test_without_a_database_readyz_is_503_json_and_healthz_and_pages_still_answer(tmp_path):
     app = create_app(
         {

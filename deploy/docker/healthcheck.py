@@ -1,12 +1,16 @@
 """Docker HEALTHCHECK for the Python images: /healthz through the role's own server.
 
-Usage: healthcheck.py gunicorn|fastcgi|apache. Exit 0 when /healthz answers 200.
+Usage: healthcheck.py gunicorn|fastcgi|apache. Exit 0 when /healthz answers 200. gunicorn and
+flup are asked on /healthz's own port (deploy/health.py), as nginx asks them: busy app threads
+must not make a live server look dead.
 """
 import os
 import ssl
 import subprocess
 import sys
 import urllib.request
+
+from deploy.health import health_bind
 
 
 def local(bind: str) -> tuple[str, str]:
@@ -31,9 +35,11 @@ def fastcgi_ok(address: str) -> bool:
 
 def main(role: str) -> bool:
     if role == "gunicorn":
-        return http_ok(*local(os.environ["GUNICORN_BIND"].split(",")[0]))
+        from deploy.gunicorn.worker import health_bind as gunicorn_health_bind
+
+        return http_ok(*local(gunicorn_health_bind(os.environ["GUNICORN_BIND"].split(","))))
     if role == "fastcgi":
-        bind = os.environ["FCGI_BIND"]
+        bind = health_bind(os.environ["FCGI_BIND"])
         return fastcgi_ok(bind[len("unix:"):] if bind.startswith("unix:") else ":".join(local(bind)))
     return http_ok(*local(f"{os.environ.get('LISTEN_ADDRESS', '*')}:{os.environ['HTTPS_PORT']}"), scheme="https")
 

@@ -1,6 +1,8 @@
 """The flup FastCGI server for the app (wsgi:application), for nginx's fastcgi_pass.
 
-Usage: python -m deploy.fastcgi.fcgi_server [BIND]   (BIND overrides FCGI_BIND)
+Usage: python -m deploy.fastcgi.fcgi_server [BIND [HEALTH_BIND]]   (BIND overrides FCGI_BIND)
+HEALTH_BIND is where /healthz alone is served, by threads of its own (default: from BIND, see
+deploy/health.py: fcgi.sock -> fcgi-health.sock, port 9000 -> 9100); nginx routes /healthz there.
 Settings from the environment:
   FCGI_BIND         unix:/path/to.sock (default unix:/run/flask-reference/fcgi.sock) or host:port
   FCGI_UMASK        umask for the unix socket (default 007: nginx's worker must share the group)
@@ -19,7 +21,7 @@ import time
 
 from flup.server.fcgi import WSGIServer
 
-from deploy import sizing
+from deploy import health, sizing
 
 
 def bind_address(value: str):
@@ -68,9 +70,52 @@ class DrainingServer(WSGIServer):
         self.drained = not waiter.is_alive()
 
 
+class HealthServer(WSGIServer):
+    """/healthz's own socket and threads: the app's job pool may be all taken by requests waiting on
+    a stalled database, and a health check must not queue behind them (a load balancer would
+    restart a healthy server). Served from a thread; the signals are the main server's."""
+
+    def _installSignalHandlers(self):  # signal.signal() works in the main thread only
+        pass
+
+    def _restoreSignalHandlers(self):
+        pass
+
+    def _setupSocket(self):
+        sock = super()._setupSocket()
+        self.bound.set()
+        return sock
+
+    def start(self) -> threading.Thread:
+        """Serve from a thread; returns once the socket is bound."""
+        self.bound = threading.Event()
+        thread = threading.Thread(target=self.run, name="healthz", daemon=True)
+        thread.start()
+        while not self.bound.wait(0.1):
+            if not thread.is_alive():  # the bind failed: the thread printed why
+                raise SystemExit(f"could not listen on {self._bindAddress} for /healthz")
+        return thread
+
+    def stop(self, thread: threading.Thread) -> None:
+        self._keepGoing = False  # flup's accept loop looks at it every second
+        thread.join(5)
+
+
+def queue_when_busy(server: WSGIServer) -> None:
+    """flup closes a connection at once when no thread is idle at that instant (nginx: "connection
+    reset", a 502 in a burst); queue it instead, as gunicorn and mod_wsgi do. nginx's
+    fastcgi_read_timeout bounds how long it waits."""
+    pool = server._threadPool
+    add_job = pool.addJob
+    pool.addJob = lambda job, allowQueuing=True: add_job(job, allowQueuing=True)
+
+
 def serve() -> tuple[bool, bool]:
     """Run until a signal; (it was SIGHUP, every request in flight finished)."""
-    address = bind_address(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("FCGI_BIND", "unix:/run/flask-reference/fcgi.sock"))
+    bind = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("FCGI_BIND", "unix:/run/flask-reference/fcgi.sock")
+    address = bind_address(bind)
+    health_address = bind_address(sys.argv[2] if len(sys.argv) > 2 else health.health_bind(bind))
+    umask = int(os.environ.get("FCGI_UMASK", "007"), 8) if isinstance(address, str) else None
     from wsgi import application  # here, not at the top: the tests import this module without an app
     # flup runs Python on one core at a time: more threads only contend for the GIL. A few threads
     # per back end served more, and faster, than many in make bench, and overload and soak still
@@ -79,25 +124,28 @@ def serve() -> tuple[bool, bool]:
     server = DrainingServer(
         application,
         bindAddress=address,  # required: without it flup on Python 3 treats stdin as the socket
-        umask=int(os.environ.get("FCGI_UMASK", "007"), 8) if isinstance(address, str) else None,
+        umask=umask,
         maxThreads=max_threads,
         maxSpare=max_threads,
         minSpare=min(4, max_threads),
     )
     server.graceful_timeout = float(os.environ.get("FCGI_GRACEFUL_TIMEOUT", "30"))
-    # flup closes a connection at once when no thread is idle at that instant (nginx: "connection
-    # reset", a 502 in a burst); queue it instead, as gunicorn and mod_wsgi do. nginx's
-    # fastcgi_read_timeout bounds how long it waits.
-    pool = server._threadPool
-    add_job = pool.addJob
-    pool.addJob = lambda job, allowQueuing=True: add_job(job, allowQueuing=True)
-    print(f"flup FastCGI server on {address}, {max_threads} threads, pid {os.getpid()}", flush=True)
+    queue_when_busy(server)
+    # The same app object: /healthz answers from this very process, whatever its job pool does.
+    checks = HealthServer(application, bindAddress=health_address, umask=umask,
+                          maxThreads=health.THREADS, maxSpare=health.THREADS, minSpare=1)
+    queue_when_busy(checks)
+    checking = checks.start()
+    print(f"flup FastCGI server on {address}, {max_threads} threads, pid {os.getpid()}; "
+          f"/healthz on {health_address}, {health.THREADS} threads", flush=True)
     try:
         reload = server.run()  # returns once requests in flight are done, or the timeout passed
         return reload, server.drained
     finally:
-        if isinstance(address, str) and os.path.exists(address):
-            os.unlink(address)
+        checks.stop(checking)
+        for path in (address, health_address):
+            if isinstance(path, str) and os.path.exists(path):
+                os.unlink(path)
 
 
 if __name__ == "__main__":

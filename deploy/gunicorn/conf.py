@@ -1,5 +1,6 @@
 """gunicorn settings, each from an environment variable; workers and threads default to
-deploy/sizing.py's formula (a process per core, at least 2; 4 threads each).
+deploy/sizing.py's formula (a process per core, at least 2; 4 threads each), plus HEALTH_THREADS
+each for /healthz on a socket of its own (deploy/health.py).
 
 Run: gunicorn -c python:deploy.gunicorn.conf   (a module, so the tests import the same values
 gunicorn reads).
@@ -7,18 +8,23 @@ gunicorn reads).
 import os
 
 from deploy import sizing
+from deploy.gunicorn import worker
 
 # The app, as every front end but mod_wsgi imports it (wsgi.py); the project is installed in the venv.
 wsgi_app = "wsgi:application"
 
 bind = os.environ.get("GUNICORN_BIND", "unix:/run/flask-reference/gunicorn.sock").split(",")
+# /healthz's own socket, served by threads of its own (deploy/gunicorn/worker.py), so a health check
+# never queues behind app requests. A --bind on the command line replaces this list: name both there.
+bind.append(worker.health_bind(bind))
 # The socket nginx connects to: group-writable only (nginx's worker is in the app's group).
 umask = int(os.environ.get("GUNICORN_UMASK", "0o007"), 8)
 _counts = sizing.settings()
 workers = _counts["WEB_CONCURRENCY"]
 threads = _counts["GUNICORN_THREADS"]
-# gthread keeps nginx's upstream connections alive; the sync worker closes every one.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread" if threads > 1 else "sync")
+# gthread, which keeps nginx's upstream connections alive (the sync worker closes every one), with
+# threads of its own for the health bind. Even at one app thread: the sync worker has no room for them.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "deploy.gunicorn.worker.HealthThreadWorker")
 # A worker silent this long is killed and replaced: for gthread, its main loop is stuck (a C call
 # holding the GIL); for sync, also its one request. Longer than nginx's proxy_read_timeout
 # (APP_RESPONSE_TIMEOUT, 35 s), so nginx has answered 504 before a worker dies under a request.

@@ -40,6 +40,7 @@ class ComposeStack(Stack):
         self.mail_api = f"http://{self.host}:{mail_api_port}"
         self.ca, self.cert = os.path.join(state, "ca.pem"), os.path.join(state, "cert.pem")
         self.api_token = self.project.env.get("API_TOKEN", "")
+        self.outbox_interval = float(self.project.env.get("OUTBOX_INTERVAL") or 30)  # the outbox service's --every
         self.web_service, self.app_services = WEB_SERVER[frontend], APP_SERVERS[frontend]
 
     @classmethod

@@ -54,6 +54,10 @@ def template_values(state: str, info: dict, env: dict) -> dict:
         GUNICORN_UPSTREAM=f"unix:{state}/run/gunicorn.sock",
         FASTCGI_UPSTREAM=f"unix:{state}/run/fcgi-1.sock",
         FASTCGI_UPSTREAM_2=f"unix:{state}/run/fcgi-2.sock",
+        # /healthz's own sockets, named as the app servers derive them (deploy/health.py).
+        GUNICORN_HEALTH_UPSTREAM=f"unix:{state}/run/gunicorn-health.sock",
+        FASTCGI_HEALTH_UPSTREAM=f"unix:{state}/run/fcgi-1-health.sock",
+        FASTCGI_HEALTH_UPSTREAM_2=f"unix:{state}/run/fcgi-2-health.sock",
         APACHE_ERROR_LOG=os.path.join(state, "apache-error.log"),
         APACHE_ACCESS_LOG=os.path.join(state, "apache-access.log"),
         WSGI_USER=user,
