@@ -69,7 +69,7 @@ def app(request, backend, tmp_path):
     yield app
     with app.app_context():
         if backend == "postgresql":
-            db.session.execute(text("TRUNCATE students, users, outbox RESTART IDENTITY CASCADE"))
+            db.session.execute(text("TRUNCATE students, users, outbox, idempotency_keys RESTART IDENTITY CASCADE"))
             db.session.commit()
         db.session.remove()
         db.engine.dispose()

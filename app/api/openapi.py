@@ -3,6 +3,7 @@
 At the root rather than under /api/: /openapi.json is where Swagger UI, schemathesis and client
 generators look first. tests/test_api.py proves its paths and methods are the app's real routes.
 """
+from ..idempotency import HEADER, REPLAYED
 from . import bp
 from .validation import EMAIL_MAX_LENGTH, USERNAME
 
@@ -20,15 +21,24 @@ def _error(description: str) -> dict:
 
 
 USER_ID = {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
-WRITE = {"security": [{"bearerAuth": []}]}  # reads are public, writes need the token
+IDEMPOTENCY_KEY = {
+    "name": HEADER, "in": "header", "required": False, "schema": {"type": "string", "pattern": r"^[\x21-\x7e]{1,255}$"},
+    "description": "Any unique string (a UUID): the same key with the same request gives the first answer again "
+    f"(with `{REPLAYED}: true`) and never writes twice, for 24 hours (IDEMPOTENCY_KEY_HOURS). Only answers below "
+    "400 are kept; an error changed nothing, so its retry runs again.",
+}
+# Reads are public, writes need the token and take an Idempotency-Key.
+WRITE = {"security": [{"bearerAuth": []}], "parameters": [IDEMPOTENCY_KEY]}
 USER_BODY = {"required": True, "content": _json(_ref("UserInput"))}
 ERRORS = {
     "400": _error("Malformed JSON, not an object, or invalid fields (each named in `errors`)."),
     "401": _error("No valid `Authorization: Bearer <API_TOKEN>` header (or the API is read-only)."),
     "404": _error("No user has that id."),
-    "409": _error("Another user already has that username."),
+    "409": _error("Another user already has that username, or a request with the same Idempotency-Key is in progress "
+                  "(with Retry-After)."),
     "413": _error("The body is larger than MAX_CONTENT_LENGTH."),
     "415": _error("The body is not `application/json`."),
+    "422": _error("The Idempotency-Key was used before for a different method, path or body."),
 }
 
 
@@ -62,7 +72,7 @@ DOCUMENT = {
                         "headers": {"Location": {"description": "The new user's URL.", "schema": {"type": "string"}}},
                         "content": _json(_ref("User")),
                     },
-                    **_errors("400", "401", "409", "413", "415"),
+                    **_errors("400", "401", "409", "413", "415", "422"),
                 },
             },
         },
@@ -80,14 +90,14 @@ DOCUMENT = {
                 "requestBody": USER_BODY,
                 "responses": {
                     "200": {"description": "The user as stored.", "content": _json(_ref("User"))},
-                    **_errors("400", "401", "404", "409", "413", "415"),
+                    **_errors("400", "401", "404", "409", "413", "415", "422"),
                 },
             },
             "delete": {
                 "operationId": "deleteUser",
                 "summary": "Delete a user",
                 **WRITE,
-                "responses": {"204": {"description": "Deleted."}, **_errors("401", "404")},
+                "responses": {"204": {"description": "Deleted."}, **_errors("401", "404", "409", "422")},
             },
         },
     },

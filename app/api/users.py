@@ -1,10 +1,15 @@
-"""UserAPI: one MethodView for the collection and the item, registered by register_api()."""
+"""UserAPI: one MethodView for the collection and the item, registered by register_api().
+
+The views flush; `idempotent` commits, together with the answer when the client sent an
+Idempotency-Key. A user deleted by a racing request is a 404 (app/errors.py), never a 500.
+"""
 from flask import request, url_for
 from flask.views import MethodView
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import error_response
 from ..extensions import db
+from ..idempotency import idempotent
 from ..users.models import User
 from . import bp
 from .auth import user_required
@@ -12,7 +17,7 @@ from .validation import UserInput
 
 
 class UserAPI(MethodView):
-    decorators = [user_required]
+    decorators = [idempotent, user_required]  # the first is innermost: the token is checked first
     init_every_request = False
 
     def get(self, user_id):
@@ -25,7 +30,7 @@ class UserAPI(MethodView):
         data = UserInput.parse(request.get_json())
         user = User(**data)
         db.session.add(user)
-        if not self._commit():
+        if not self._flush():
             return error_response(409, f"A user named {data['username']!r} already exists.")
         return user.to_dict(), 201, {"Location": url_for(".user_api", user_id=user.id, _method="GET")}
 
@@ -33,21 +38,21 @@ class UserAPI(MethodView):
         user = db.get_or_404(User, user_id, description="No user has that id.")
         for key, value in UserInput.parse(request.get_json()).items():
             setattr(user, key, value)
-        if not self._commit():
+        if not self._flush():
             return error_response(409, f"A user named {user.username!r} already exists.")
         return user.to_dict()
 
     def delete(self, user_id):
         user = db.get_or_404(User, user_id, description="No user has that id.")
         db.session.delete(user)
-        db.session.commit()
+        db.session.flush()
         return "", 204
 
     @staticmethod
-    def _commit() -> bool:
-        """Commit, or roll back and say so when a unique name is taken (two writers can race past a check)."""
+    def _flush() -> bool:
+        """Write, or roll back and say so when a unique name is taken (two writers can race past a check)."""
         try:
-            db.session.commit()
+            db.session.flush()
         except IntegrityError:
             db.session.rollback()
             return False

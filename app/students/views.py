@@ -1,11 +1,16 @@
+import secrets
+
 from flask import flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
+from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from ..extensions import db
+from ..idempotency import submit_once
 from . import bp
 from .models import Students
+
+FIELDS = ("name", "city", "addr", "pin")
 
 
 class StudentForm(FlaskForm):
@@ -16,8 +21,14 @@ class StudentForm(FlaskForm):
     submit = SubmitField("Save")
 
     def fill(self, student: Students) -> None:
-        for field in ("name", "city", "addr", "pin"):
+        for field in FIELDS:
             setattr(student, field, self[field].data.strip())
+
+
+class NewStudentForm(StudentForm):
+    # New on every form shown: a double click or a retry after a timeout posts it again, and
+    # finds the row it already made (app/idempotency.py) instead of making a second one.
+    submission = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[Length(max=64)])
 
 
 class DeleteForm(FlaskForm):
@@ -32,16 +43,22 @@ def list_students():
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
-    form = StudentForm()
+    form = NewStudentForm()
     if form.is_submitted():
         if not form.validate():
             return render_template("students/form.html", form=form, title="Add a student"), 400
-        student = Students()
-        form.fill(student)
-        db.session.add(student)
-        db.session.commit()
-        flash(f"Record for {student.name} was added.", "info")
-        return redirect(url_for(".list_students"), 303)
+
+        def add_student():
+            student = Students()
+            form.fill(student)
+            db.session.add(student)
+            db.session.flush()
+            return redirect(url_for(".list_students"), 303)
+
+        fields = {field: form[field].data for field in FIELDS}
+        response, saved_before = submit_once("students.create", form.submission.data, fields, add_student)
+        flash(f"Record for {form.name.data.strip()} was {'already saved' if saved_before else 'added'}.", "info")
+        return response
     return render_template("students/form.html", form=form, title="Add a student")
 
 

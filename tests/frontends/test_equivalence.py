@@ -14,6 +14,7 @@ from tests.route_table import ROUTES, request
 MASKS = [
     (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1<csrf>"),
     (re.compile(r'(name="csrf_token"[^>]*? value=")[^"]+'), r"\1<csrf>"),
+    (re.compile(r'(name="submission"[^>]*? value=")[^"]+'), r"\1<submission>"),  # new for each form shown
     (re.compile(r"\b[0-9a-f]{32}\b"), "<request-id>"),
     (re.compile(r"\(\d+\.\d ms so far\)"), "(<ms> so far)"),
     (re.compile(r"127\.0\.0\.1:\d+"), "<host>"),
