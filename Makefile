@@ -79,7 +79,7 @@ server-test: ## Build the server image and wheelhouse once, then per front end: 
 	@start=$$SECONDS; $(VENV)/bin/pytest -m server tests/server $(PYTEST_ARGS); rc=$$?; echo "server-test: pytest -m server took $$((SECONDS - start)) s"; exit $$rc
 
 faults: ## The fault suite: each fault through every native front end, one table (FAULTS_ARGS="-k 'reloads and apache'" FAULTS_KEEP=1)
-	scripts/system-deps native
+	scripts/system-deps faults
 	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
 	$(VENV)/bin/pytest -m faults -v tests/faults $(FAULTS_ARGS)
 

@@ -1,7 +1,8 @@
 """How many app processes and threads, from the cores this host gives us: the one formula.
 
     processes = max(2, cores), capped so that they cannot open more database connections than
-                PostgreSQL allows (DATABASE_MAX_CONNECTIONS, 100 by default)
+                PostgreSQL allows (DATABASE_MAX_CONNECTIONS, 100 by default); mod_wsgi's count
+                leaves room for its one daemon of the same size for request bodies
     threads   = fixed per app server: 4 for gunicorn and flup, 15 for mod_wsgi
 
 Processes run Python in parallel, one core each, so they follow the core count; at least two, so
@@ -61,9 +62,10 @@ def connections_per_process(threads: int, environ=os.environ) -> int:
     return min(threads, sum(_int(environ, name, default) for name, default in POOL_DEFAULTS.items()))
 
 
-def processes(threads: int, environ=os.environ, core_count: int | None = None) -> int:
+def processes(threads: int, environ=os.environ, core_count: int | None = None, others: int = 0) -> int:
+    """others: processes of the same size outside the count that the budget must leave room for."""
     budget = _int(environ, "DATABASE_MAX_CONNECTIONS", POSTGRES_MAX_CONNECTIONS) - SUPERUSER_RESERVED - OTHER_CLIENTS
-    most = max(1, budget // connections_per_process(threads, environ))
+    most = max(1, budget // connections_per_process(threads, environ) - others)
     return min(max(2, core_count or cores()), most)
 
 
@@ -74,7 +76,8 @@ def settings(environ=os.environ, core_count: int | None = None) -> dict:
     return {
         "WEB_CONCURRENCY": _int(environ, "WEB_CONCURRENCY", processes(gunicorn_threads, environ, core_count)),
         "GUNICORN_THREADS": gunicorn_threads,
-        "WSGI_PROCESSES": _int(environ, "WSGI_PROCESSES", processes(wsgi_threads, environ, core_count)),
+        # mod_wsgi's daemon for request bodies: one process of WSGI_THREADS (deploy/apache/).
+        "WSGI_PROCESSES": _int(environ, "WSGI_PROCESSES", processes(wsgi_threads, environ, core_count, others=1)),
         "WSGI_THREADS": wsgi_threads,
         "FCGI_MAX_THREADS": _int(environ, "FCGI_MAX_THREADS", THREADS["fcgi"]),
     }

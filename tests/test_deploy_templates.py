@@ -83,3 +83,48 @@ def test_the_first_apache_vhost_of_each_port_refuses_other_hosts():
 
 def test_server_aliases_default_to_the_machines_own_names_for_local_health_checks():
     assert render.settings({})["SERVER_ALIASES"] == "localhost 127.0.0.1"
+
+
+def rendered(*parts: str) -> str:
+    return render.render(read(*parts), render.settings({}))
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "fastcgi"])
+def test_nginx_sends_healthz_alone_to_the_app_servers_health_sockets(server):
+    text, values = rendered("nginx", f"{server}-site.conf.template"), render.settings({})
+    upstreams = dict(re.findall(r"upstream (\w+) \{(.*?)\}", text, re.S))
+    health = {"gunicorn": ["GUNICORN_HEALTH_UPSTREAM"], "fastcgi": ["FASTCGI_HEALTH_UPSTREAM", "FASTCGI_HEALTH_UPSTREAM_2"]}[server]
+    assert re.findall(r"server (\S+)", upstreams[f"flask_{server}_health"]) == [values[name] for name in health]
+    locations = dict(re.findall(r"location (= /healthz|/) \{\s*(.*?)\s*\}", text, re.S))
+    scheme = "http://" if server == "gunicorn" else ""
+    pass_ = "proxy_pass" if server == "gunicorn" else "fastcgi_pass"
+    # Each location names its upstream and nothing else: both take every setting from the server.
+    assert locations == {"/": f"{pass_} {scheme}flask_{server};", "= /healthz": f"{pass_} {scheme}flask_{server}_health;"}
+
+
+def test_the_health_sockets_nginx_names_are_those_the_app_servers_derive_from_their_own():
+    from deploy.health import health_bind
+
+    values = render.settings({})
+    for app in ("GUNICORN_UPSTREAM", "FASTCGI_UPSTREAM", "FASTCGI_UPSTREAM_2"):
+        assert health_bind(values[app]) == values[app.replace("_UPSTREAM", "_HEALTH_UPSTREAM")]
+    assert health_bind("0.0.0.0:9000") == "0.0.0.0:9100" and health_bind("fastcgi-2:9001") == "fastcgi-2:9101"
+
+
+def test_the_systemd_units_bind_the_health_sockets_nginx_connects_to():
+    gunicorn = rendered("systemd", "flask-reference-gunicorn.service.template")
+    assert "GUNICORN_HEALTH_BIND=unix:/run/flask-reference/gunicorn-health.sock" in gunicorn
+    fcgi = rendered("systemd", "flask-reference-fcgi@.service.template")
+    assert "FCGI_HEALTH_BIND_2=unix:/run/flask-reference/fcgi-2-health.sock" in fcgi
+    assert "fcgi_server $FCGI_BIND_%i $FCGI_HEALTH_BIND_%i" in fcgi
+
+
+def test_apache_serves_healthz_alone_in_a_small_daemon_group_of_its_own():
+    text = rendered("apache", "flask-reference.conf.template")
+    daemons = dict(re.findall(r"^WSGIDaemonProcess (\S+) (.*?)(?<!\\)\n", text, re.S | re.M))
+    health = daemons["flask-reference-health"]
+    assert "processes=1 threads=2" in health and "python-home=" in health
+    # The daemon is chosen per request by WSGI_DAEMON; /healthz's rule comes last, so it wins.
+    rules = re.findall(r"^\s*SetEnvIf (.*) WSGI_DAEMON=(\S+)$", text, re.M)
+    assert rules[-1] == ('Request_URI "^/healthz$"', "flask-reference-health")
+    assert re.search(r"^WSGIImportScript \S+ process-group=flask-reference-health ", text, re.M)  # loaded at start

@@ -1,8 +1,14 @@
-"""Uploads at /uploader: safe names, the size limit, nothing stored is ever replaced."""
+"""Uploads at /uploader: safe names, the size limit, nothing stored is ever replaced, nothing partial kept."""
+import errno
+import logging
 import os
+import shutil
+import subprocess
 from io import BytesIO
 
 import pytest
+
+from app.uploads import storage
 
 
 def upload(post_form, name, data=b"hello", **kwargs):
@@ -74,3 +80,90 @@ def test_a_file_type_that_could_run_in_the_browser_is_refused_and_nothing_is_sto
 def test_download_cannot_reach_outside_the_upload_folder(client):
     assert client.get("/uploads/../conftest.py").status_code == 404
     assert client.get("/uploads/%2e%2e/conftest.py").status_code == 404
+
+
+@pytest.fixture
+def small_disk(app):
+    """UPLOAD_FOLDER on a real 1 MiB filesystem (a tmpfs mounted over it), unmounted after."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    folder = app.config["UPLOAD_FOLDER"]
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", folder], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", folder], check=True)
+
+
+def test_an_upload_larger_than_the_space_left_is_a_friendly_507_and_leaves_nothing_behind(client, post_form, small_disk):
+    upload(post_form, "first.txt", b"kept " * 1000)
+    response = upload(post_form, "big.zip", b"x" * (2 * 1024 * 1024))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 507
+    assert "no room left to store the upload" in body and "Traceback" not in body
+    assert os.listdir(small_disk) == ["first.txt"]
+    assert open(os.path.join(small_disk, "first.txt"), "rb").read() == b"kept " * 1000
+    assert "big.zip" not in client.get("/uploads/").get_data(as_text=True)
+
+
+def test_after_a_full_disk_the_next_upload_that_fits_is_stored_whole(post_form, small_disk):
+    assert upload(post_form, "big.zip", b"x" * (2 * 1024 * 1024)).status_code == 507
+    assert upload(post_form, "small.txt", b"fits" * 1000).status_code == 303
+    assert os.listdir(small_disk) == ["small.txt"]
+    assert open(os.path.join(small_disk, "small.txt"), "rb").read() == b"fits" * 1000
+
+
+def test_a_full_disk_answers_api_clients_in_json_and_logs_a_warning(post_form, small_disk, caplog):
+    with caplog.at_level(logging.WARNING):
+        response = upload(post_form, "big.zip", b"x" * (2 * 1024 * 1024), headers={"Accept": "application/json"})
+    assert response.status_code == 507
+    assert response.get_json()["error"] == "Insufficient Storage"
+    assert "no room left" in response.get_json()["message"]
+    assert any("UPLOAD_FOLDER is full" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+@pytest.mark.parametrize("step", ["os.fsync", "os.link"])
+def test_a_disk_that_fills_after_the_data_was_written_still_leaves_nothing(app, post_form, monkeypatch, step):
+    """Network filesystems and quotas may report ENOSPC only at fsync(); a fake disk that does."""
+    def no_space(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(step, no_space)
+    assert upload(post_form, "late.txt", b"written, never synced").status_code == 507
+    monkeypatch.undo()
+    assert os.listdir(app.config["UPLOAD_FOLDER"]) == []
+
+
+def test_a_write_that_fails_for_another_reason_is_not_called_a_full_disk_and_leaves_nothing(app, post_form, monkeypatch):
+    """A broken disk is the app's error (a logged 500 outside tests), not the client's 507."""
+    def broken(*args):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr("os.fsync", broken)
+    with pytest.raises(OSError) as raised:  # TESTING propagates what production answers with a 500
+        upload(post_form, "io.txt")
+    assert not isinstance(raised.value, storage.StorageFull)
+    monkeypatch.undo()
+    assert os.listdir(app.config["UPLOAD_FOLDER"]) == []
+
+
+def test_an_upload_still_being_written_is_neither_listed_nor_offered(app, client):
+    partial = storage.TEMPORARY_PREFIX + "abc123"
+    open(os.path.join(app.config["UPLOAD_FOLDER"], partial), "wb").write(b"half")
+    assert partial not in client.get("/uploads/").get_data(as_text=True)
+    assert client.get(f"/uploads/{partial}").status_code == 404
+
+
+def test_two_uploads_of_one_name_racing_each_keep_their_own_file(app, post_form, monkeypatch):
+    """Another upload takes the free name between this one's check and its link: it takes the next."""
+    folder, real_link = app.config["UPLOAD_FOLDER"], os.link
+
+    def racing_link(source, target):
+        if not os.path.exists(os.path.join(folder, "race.txt")):
+            open(os.path.join(folder, "race.txt"), "wb").write(b"the other upload")
+        return real_link(source, target)
+
+    monkeypatch.setattr("os.link", racing_link)
+    assert upload(post_form, "race.txt", b"this upload").status_code == 303
+    assert open(os.path.join(folder, "race.txt"), "rb").read() == b"the other upload"
+    assert open(os.path.join(folder, "race-1.txt"), "rb").read() == b"this upload"

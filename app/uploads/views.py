@@ -1,9 +1,16 @@
-from flask import abort, flash, redirect, render_template, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_from_directory, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.exceptions import HTTPException
 from wtforms import SubmitField
 
 from . import bp, storage
+
+
+class InsufficientStorage(HTTPException):
+    """507: the server cannot store the upload now (Werkzeug has no class for this status)."""
+
+    code = 507
 
 
 class UploadForm(FlaskForm):
@@ -22,6 +29,9 @@ def uploader():
         except storage.RefusedUpload as error:
             form.file.errors.append(str(error))
             return render_template("uploads/upload.html", form=form), 400
+        except storage.StorageFull as error:
+            current_app.logger.warning("upload %r not stored, UPLOAD_FOLDER is full: %s", form.file.data.filename, error.strerror)
+            raise InsufficientStorage() from error
         flash(f"File uploaded successfully as {name}.", "info")
         return redirect(url_for(".list_uploads"), 303)
     return render_template("uploads/upload.html", form=form)

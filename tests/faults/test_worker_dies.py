@@ -18,7 +18,8 @@ KILL_AT, SECONDS = 4.0, 12.0
 def test_a_killed_app_process_is_replaced_and_costs_only_its_own_requests(stack, result):
     stack.seed_users(20)
     before = stack.app_pids()
-    victim = max(before)  # any one will do; the newest is never the gunicorn master's only child
+    # Any page-serving one will do; the newest is never the gunicorn master's only child.
+    victim = max(stack.page_pids())
     threads = max(1, psutil.Process(victim).num_threads() - 1)  # request threads: all but the main one
     replaced_after = None
     with Load(stack, [HELLO, TEMPLATE, DATABASE_READ], connections=32, seconds=SECONDS) as load:

@@ -55,6 +55,14 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def unix_listeners(pid: int) -> list[str]:
+    """The paths of the unix sockets the process has bound (none once it is gone)."""
+    try:
+        return [c.laddr for c in psutil.Process(pid).net_connections(kind="unix") if c.laddr]
+    except psutil.Error:
+        return []
+
+
 def is_ours(pid: int | None, marker: str) -> bool:
     """PIDs are reused quickly here: a pid counts only while its command line still names our file."""
     return bool(pid) and marker in cmdline(pid)
