@@ -1,4 +1,9 @@
-"""Mail outage loses nothing: queued in the outbox, sent once by `flask outbox send` when the server is back."""
+"""Every message waits in the outbox until `flask outbox send` hands it over; an outage or a dead sender loses nothing.
+
+Each message is claimed for OUTBOX_LEASE seconds before it is sent: a claim another sender holds
+is left alone, one that ran out is taken over, and a send whose answer never came goes again only
+after the lease (at-least-once, with the same Message-ID).
+"""
 import asyncio
 import os
 import re
@@ -8,8 +13,12 @@ import subprocess
 import sys
 import time
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import text
+
+from app.clock import utcnow
 
 from app.extensions import db
 from app.mail.models import OutboxMessage
@@ -38,6 +47,7 @@ def queued(app):
         return db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
 
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)  # SQLite: make run
 def test_messages_sent_while_the_server_is_down_wait_and_arrive_exactly_once(app, post_form, runner, smtp_sink, mail_down_then_up):
     for n in range(5):
         assert post_form("/mail", {"recipient": f"to{n}@example.com", "subject": f"queued {n}", "body": "x"}).status_code == 303
@@ -54,7 +64,8 @@ def test_messages_sent_while_the_server_is_down_wait_and_arrive_exactly_once(app
     assert len(smtp_sink.envelopes) == 5
     stored = {entry.message_id: entry for entry in queued(app)}
     assert {m["Message-ID"] for m in messages} == set(stored)  # the same Message-ID as when first tried
-    assert all(entry.sent_at is not None and entry.attempts == 2 for entry in stored.values())
+    # One claim each: with the server down the sender claims nothing, it connects first.
+    assert all(entry.sent_at is not None and entry.attempts == 1 and entry.claimed_until is None for entry in stored.values())
 
 
 def test_bcc_recipients_of_a_queued_message_still_get_it(app, post_form, runner, smtp_sink, mail_down_then_up):
@@ -66,16 +77,79 @@ def test_bcc_recipients_of_a_queued_message_still_get_it(app, post_form, runner,
     assert smtp_sink.messages()[0]["Bcc"] is None
 
 
-def test_a_message_the_server_accepted_is_not_queued_when_only_the_goodbye_fails(app, post_form, smtp_sink, mail_down_then_up, monkeypatch):
+def send(app) -> tuple[int, int]:
+    with app.app_context():
+        return send_waiting()
+
+
+def test_a_goodbye_that_fails_after_the_round_sends_nothing_twice(app, post_form, smtp_sink, mail_down_then_up, monkeypatch):
     mail_down_then_up()
+    post_form("/mail", {"recipient": "to@example.com", "subject": "once", "body": "x"})
 
     def quit_fails(self):
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
     monkeypatch.setattr(smtplib.SMTP, "quit", quit_fails)
-    response = post_form("/mail", {"recipient": "to@example.com", "subject": "once", "body": "x"}, follow_redirects=True)
-    assert "Message sent to to@example.com." in response.get_data(as_text=True)
-    assert len(smtp_sink.messages(expected=1)) == 1 and queued(app) == []  # queued, it would arrive twice
+    assert send(app) == (1, 0)  # marked sent the moment the server took it, before the goodbye
+    monkeypatch.undo()
+    assert send(app) == (0, 0)
+    assert len(smtp_sink.messages(expected=1)) == 1
+
+
+def claim(app, message_id: int, until, by: str = "dead-host:4242") -> None:
+    with app.app_context():
+        db.session.execute(db.update(OutboxMessage).where(OutboxMessage.id == message_id).values(claimed_until=until, claimed_by=by))
+        db.session.commit()
+
+
+def test_a_message_another_sender_has_claimed_waits_until_its_lease_runs_out(app, post_form, smtp_sink, mail_down_then_up):
+    for n in range(2):
+        post_form("/mail", {"recipient": "to@example.com", "subject": f"claimed {n}", "body": "x"})
+    mail_down_then_up()
+    first = queued(app)[0].id
+    claim(app, first, utcnow() + timedelta(seconds=60))  # a sender at work on it
+    assert send(app) == (1, 1)
+    claim(app, first, utcnow() - timedelta(seconds=1))  # that sender died: its lease ran out
+    assert send(app) == (1, 0)
+    assert sorted(m["Subject"] for m in smtp_sink.messages(expected=2)) == ["claimed 0", "claimed 1"]
+    assert len(smtp_sink.envelopes) == 2
+
+
+def test_a_send_whose_answer_never_came_goes_again_only_after_the_lease(app, post_form, smtp_sink, mail_down_then_up, monkeypatch):
+    post_form("/mail", {"recipient": "to@example.com", "subject": "in doubt", "body": "x"})
+    mail_down_then_up()
+    real_sendmail = smtplib.SMTP.sendmail
+
+    def stored_but_the_answer_is_lost(self, *args):
+        real_sendmail(self, *args)
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(smtplib.SMTP, "sendmail", stored_but_the_answer_is_lost)
+    assert send(app) == (0, 1)
+    monkeypatch.undo()
+    assert send(app) == (0, 1)  # still claimed: the server may have it, so not at once
+    [entry] = queued(app)
+    assert entry.claimed_until > utcnow() and entry.last_error.startswith("in doubt")
+    claim(app, entry.id, utcnow() - timedelta(seconds=1))
+    assert send(app) == (1, 0)
+    messages = smtp_sink.messages(expected=2)
+    assert len(messages) == 2 and len({m["Message-ID"] for m in messages}) == 1  # a receiver can drop the second
+
+
+def test_a_message_the_server_refuses_for_now_goes_again_next_round(app, post_form, smtp_sink, mail_down_then_up, monkeypatch):
+    post_form("/mail", {"recipient": "to@example.com", "subject": "later", "body": "x"})
+    mail_down_then_up()
+
+    async def busy(server, session, envelope):
+        return "451 Try again later"
+
+    monkeypatch.setattr(smtp_sink, "handle_DATA", busy)
+    assert send(app) == (0, 1)
+    [entry] = queued(app)
+    assert entry.claimed_until is None and "451" in entry.last_error  # a clear no: the claim ends at once
+    monkeypatch.undo()
+    assert send(app) == (1, 0)
+    assert len(smtp_sink.messages(expected=1)) == 1
 
 
 def test_a_message_another_sender_is_working_on_is_left_to_it(app, post_form, smtp_sink, mail_down_then_up):

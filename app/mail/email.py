@@ -1,11 +1,9 @@
-"""send_email(): the one place that builds and sends a message."""
-import smtplib
+"""send_email(): the one place that builds a message and puts it in the outbox."""
 from dataclasses import dataclass
 
 from flask import current_app, render_template
 from flask_mail import Message
 
-from ..extensions import mail
 from .outbox import queue
 
 
@@ -16,30 +14,21 @@ class Attachment:
     data: bytes
 
 
-class MailQueued(RuntimeError):
-    """The SMTP server could not take the message now; it waits in the outbox (flask outbox send)."""
-
-
 def send_email(subject, recipients, template, cc=(), bcc=(), attachments=(), **context) -> Message:
-    """Render `<template>.txt` and `.html` into one message and hand it to the SMTP server."""
+    """Render `<template>.txt` and `.html` into one message and queue it; the caller commits.
+
+    Nothing here talks to SMTP, so no page waits for a mail server: the message joins the request's
+    transaction, and the outbox sender (`flask outbox send --every N`) delivers it.
+    """
     msg = Message(subject, recipients=list(recipients), cc=list(cc), bcc=list(bcc))
     msg.body = render_template(f"{template}.txt", **context)
     msg.html = render_template(f"{template}.html", **context)
     for item in attachments:
         msg.attach(item.filename, item.content_type, item.data)
     if current_app.config["MAIL_SUPPRESS_SEND"]:
-        # No SMTP server configured (make run, tests): log what would have gone out.
+        # No SMTP server configured (make run, tests): the log is where it goes. Not queued either:
+        # a developer's test mail must not go out to real addresses once a server is configured.
         current_app.logger.info("mail not sent (MAIL_SUPPRESS_SEND): to=%s subject=%r\n%s", msg.send_to, subject, msg.body)
-    accepted = False
-    try:
-        with mail.connect() as connection:
-            connection.send(msg)
-            accepted = True
-    except (smtplib.SMTPException, OSError) as error:
-        if accepted:  # the server took the message and only QUIT failed: queued now, it would go out twice
-            current_app.logger.warning("mail to %s sent; closing the SMTP connection failed: %s", msg.send_to, error)
-            return msg
-        current_app.logger.warning("mail to %s not sent now, queued: %s", msg.send_to, error)
-        queue(msg, error)
-        raise MailQueued(msg.msgId) from error
+        return msg
+    queue(msg)
     return msg

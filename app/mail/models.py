@@ -8,7 +8,7 @@ from ..extensions import db
 
 
 class OutboxMessage(db.Model):
-    """A message the SMTP server did not take yet, kept whole (its MIME bytes) until it does."""
+    """A message the app sends, kept whole (its MIME bytes) until the SMTP server takes it."""
 
     __tablename__ = "outbox"
 
@@ -20,5 +20,8 @@ class OutboxMessage(db.Model):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # claims so far: each is one try
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The sender working on it, and until when: one that dies leaves a claim that runs out.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(255), default=None)

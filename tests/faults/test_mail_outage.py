@@ -7,18 +7,14 @@ after another run and a round of the runner's periodic sender, which may deliver
 itself: the proof counts what arrived, not who sent it. Recovery: from the server's start to the
 20th message in the maildir.
 """
-import email.parser
 import re
 import secrets
 import time
-import urllib.parse
 
-from tests.stacks import Stack
+from .mail import FormSession, delivered, wait_for_delivery
 
 MESSAGES = 20
 DELIVERY_TIMEOUT = 30.0
-CSRF = re.compile(rb'name="csrf-token" content="([^"]+)"')
-QUEUED = b"your message is queued"
 
 
 def test_mail_sent_during_an_smtp_outage_is_queued_and_delivered_exactly_once(stack, result):
@@ -66,60 +62,6 @@ def test_mail_sent_during_an_smtp_outage_is_queued_and_delivered_exactly_once(st
                   f"{len(arrived_at_end)} arrived in the end ({len(set(arrived_at_end))} distinct), want exactly the {MESSAGES} queued")
     result.expect(unsent == 0, f"{unsent} messages still unsent in the outbox")
     assert result.problems == []
-
-
-class Answer:
-    def __init__(self, queued: bool, seconds: float, what: str):
-        self.queued, self.seconds, self.what = queued, seconds, what
-
-
-class FormSession:
-    """A browser's way through the mail form over HTTPS: session cookie, CSRF token, Referer."""
-
-    def __init__(self, stack: Stack):
-        self.stack, self.cookie = stack, ""
-
-    def _request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-        response = self.stack.request(method, path, body, {"Cookie": self.cookie, **(headers or {})})
-        if "set-cookie" in response.headers:
-            self.cookie = response.headers["set-cookie"].split(";")[0]
-        return response
-
-    def send(self, tag: str, count: int) -> list[Answer]:
-        token = CSRF.search(self._request("GET", "/mail").body).group(1).decode()
-        return [self._post(token, tag, n) for n in range(count)]
-
-    def _post(self, token: str, tag: str, n: int) -> Answer:
-        form = {"csrf_token": token, "recipient": f"outage{n}@example.com", "subject": f"{tag} {n}",
-                "body": f"Message {n} of a mail outage.", "attach": "y"}
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": urllib.parse.urljoin(self.stack.url, "/mail")}
-        try:
-            posted = self._request("POST", "/mail", urllib.parse.urlencode(form).encode(), headers)
-            if posted.status != 303:
-                return Answer(False, posted.seconds, f"POST answered {posted.status}")
-            # The flashed message says what happened; it shows on the page the redirect leads to.
-            page = self._request("GET", urllib.parse.urlsplit(posted.headers["location"]).path)
-        except OSError as error:
-            return Answer(False, 0.0, type(error).__name__)
-        seconds = posted.seconds + page.seconds
-        return Answer(page.status == 200 and QUEUED in page.body, seconds, f"page {page.status} without 'queued'")
-
-
-def delivered(stack: Stack, tag: str) -> list[str]:
-    """The Message-ID of every message of this run the mail server received, duplicates kept."""
-    heads = (email.parser.BytesHeaderParser().parsebytes(raw) for raw in stack.delivered())
-    return [head["Message-ID"] for head in heads if (head["Subject"] or "").startswith(tag + " ")]
-
-
-def wait_for_delivery(stack: Stack, tag: str, count: int, deadline: float) -> tuple[list[str], float | None]:
-    """What arrived, and when the count-th message was first seen (None: never before the deadline)."""
-    while True:
-        arrived = delivered(stack, tag)
-        if len(arrived) >= count:
-            return arrived, time.monotonic()
-        if time.monotonic() > deadline:
-            return arrived, None
-        time.sleep(0.1)
 
 
 def _sent_count(output: str) -> int:

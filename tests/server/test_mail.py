@@ -2,7 +2,7 @@
 import secrets
 import time
 
-from tests.faults.test_mail_outage import FormSession, delivered, wait_for_delivery
+from tests.faults.mail import FormSession, delivered, wait_for_delivery
 
 
 def test_mail_queued_while_the_smtp_server_is_down_is_sent_by_the_outbox_unit(stack):

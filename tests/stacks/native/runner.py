@@ -33,6 +33,9 @@ def app_environment(state: str, frontend: str, database_url: str, smtp_port: int
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(smtp_port),
         MAIL_SUPPRESS_SEND="false",
+        # A killed sender's message goes again after its claim runs out: 60 s by default, shorter here
+        # so the fault cases need not wait (still twice MAIL_TIMEOUT, longer than a send can take).
+        OUTBOX_LEASE=env.get("OUTBOX_LEASE") or "20",
         UPLOAD_FOLDER=os.path.join(state, "uploads"),
         MAINTENANCE_FILE=os.path.join(state, "maintenance"),
         API_TOKEN=env.get("API_TOKEN") or "native-token",
@@ -109,6 +112,7 @@ def _start_database_and_mail(info: dict) -> dict:
     smtp_port, maildir = free_port(), os.path.join(state, "maildir")
     env = app_environment(state, info["frontend"], database_url, smtp_port)
     info.update(smtp_port=smtp_port, maildir=maildir, database_url=database_url, api_token=env["API_TOKEN"])
+    info["upload_folder"] = env["UPLOAD_FOLDER"]
     for writable in (env["UPLOAD_FOLDER"], os.path.join(state, "run")):  # uploads and app sockets
         os.makedirs(writable, exist_ok=True)
         if os.geteuid() == 0:
@@ -134,11 +138,28 @@ OUTBOX_SENDER = [os.path.join(VENV_BIN, "flask"), "--app", "app", "outbox", "sen
 
 
 def _start_outbox_sender(info: dict, env: dict) -> None:
-    """`flask outbox send --every N`, what compose's outbox service runs, as the app servers' user."""
+    """`flask outbox send --every N`, what compose's outbox service runs, as the app servers' user,
+    kept alive by a supervisor as the flup back ends are (systemd's Restart=always, compose's restart:).
+    info["outbox_pid"] is the supervisor's; kill_outbox_sender() kills the sender under it."""
     info["outbox_interval"] = float(os.environ.get("OUTBOX_INTERVAL") or 5)
-    command = [*OUTBOX_SENDER, f"{info['outbox_interval']:g}"]
+    command = [sys.executable, "-m", "tests.stacks.native.supervise", "--", *OUTBOX_SENDER, f"{info['outbox_interval']:g}"]
     info["outbox_pid"] = processes.start(command, os.path.join(info["state"], "outbox.log"), env, drop_root=True, cwd=PROJECT_DIR)
     save(info["state"], info)
+
+
+def kill_outbox_sender(state: str, timeout: float = 30) -> int:
+    """SIGKILL the periodic sender wherever it is (its supervisor starts another); returns its pid.
+
+    Right after a kill the supervisor may still be starting the next one: it is waited for.
+    """
+    supervisor = load(state)["outbox_pid"]
+    deadline = time.monotonic() + timeout
+    while not (senders := [pid for pid in processes.descendants(supervisor) if " ".join(OUTBOX_SENDER) in processes.cmdline(pid)]):
+        if time.monotonic() > deadline:
+            raise StackError(f"no outbox sender runs under its supervisor (pid {supervisor}); see {state}/outbox.log")
+        time.sleep(0.05)
+    os.kill(senders[0], signal.SIGKILL)
+    return senders[0]
 
 
 def _start_app_server(info: dict, env: dict, values: dict) -> None:
@@ -146,24 +167,29 @@ def _start_app_server(info: dict, env: dict, values: dict) -> None:
     state, frontend = info["state"], info["frontend"]
     if frontend == "apache":
         return
-    # The upstreams nginx connects to; info["app_sockets"] has their paths, in the same order.
-    upstreams = [values["GUNICORN_UPSTREAM"]] if frontend == "gunicorn" else [values["FASTCGI_UPSTREAM"], values["FASTCGI_UPSTREAM_2"]]
+    # The upstreams nginx connects to; info["app_sockets"] has their paths, in the same order, and
+    # info["health_sockets"] those of /healthz's own sockets next to them (deploy/health.py).
+    names = ["GUNICORN_UPSTREAM"] if frontend == "gunicorn" else ["FASTCGI_UPSTREAM", "FASTCGI_UPSTREAM_2"]
+    upstreams = [values[name] for name in names]
+    health_upstreams = [values[name.replace("_UPSTREAM", "_HEALTH_UPSTREAM")] for name in names]
     info["app_sockets"] = [upstream.removeprefix("unix:") for upstream in upstreams]
+    info["health_sockets"] = [upstream.removeprefix("unix:") for upstream in health_upstreams]
     if frontend == "gunicorn":
-        command = [os.path.join(VENV_BIN, "gunicorn"), "-c", "python:deploy.gunicorn.conf", "--bind", upstreams[0]]
+        command = [os.path.join(VENV_BIN, "gunicorn"), "-c", "python:deploy.gunicorn.conf",
+                   "--bind", upstreams[0], "--bind", health_upstreams[0]]
         info["app_pid"] = processes.start(command, os.path.join(state, f"{frontend}.log"), env, drop_root=True, cwd=PROJECT_DIR)
         save(state, info)
     else:
         # Two flup back ends behind nginx's upstream, each kept alive by a supervisor (what
         # systemd's Restart=always does on a server, and restart: in compose).
         info["app_pids"] = []
-        for number, upstream in enumerate(upstreams, 1):
+        for number, (upstream, health_upstream) in enumerate(zip(upstreams, health_upstreams), 1):
             command = [sys.executable, "-m", "tests.stacks.native.supervise", "--",
-                       sys.executable, "-m", "deploy.fastcgi.fcgi_server", upstream]
+                       sys.executable, "-m", "deploy.fastcgi.fcgi_server", upstream, health_upstream]
             log = os.path.join(state, f"{frontend}-{number}.log")
             info["app_pids"].append(processes.start(command, log, env, drop_root=True, cwd=PROJECT_DIR))
             save(state, info)
-    for path in info["app_sockets"]:
+    for path in info["app_sockets"] + info["health_sockets"]:
         wait_until(lambda: os.path.exists(path), 60, f"the {frontend} app server", state)
 
 
@@ -265,8 +291,27 @@ def down(state: str) -> list[str]:
         if processes.is_ours(cluster.pid, "postgres"):
             stopped.append("postgres")
         cluster.stop()
+    if info.get("upload_folder"):  # a case that died between fill_upload_disk() and free_upload_disk()
+        unmount_small_upload_disk(state)
     os.remove(os.path.join(state, "state.json"))
     return stopped
+
+
+def mount_small_upload_disk(state: str, size_bytes: int) -> None:
+    """A tmpfs of size_bytes over UPLOAD_FOLDER, owned by the app servers' user: a disk about to be full."""
+    folder = load(state)["upload_folder"]
+    if os.geteuid() != 0:
+        raise StackError("a small upload disk is a tmpfs mount, which needs root")
+    entry = pwd.getpwnam(processes.SERVICE_USER)
+    options = f"size={size_bytes},uid={entry.pw_uid},gid={entry.pw_gid},mode=0755"
+    _check(["mount", "-t", "tmpfs", "-o", options, f"uploads-{os.path.basename(state)}", folder], os.environ.copy())
+
+
+def unmount_small_upload_disk(state: str) -> None:
+    """UPLOAD_FOLDER back on its own disk, with what it held before; nothing if no tmpfs is mounted."""
+    folder = load(state)["upload_folder"]
+    if os.path.ismount(folder):
+        _check(["umount", folder], os.environ.copy())
 
 
 def stop_mail(state: str) -> bool:

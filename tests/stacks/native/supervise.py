@@ -1,7 +1,7 @@
-"""python -m tests.stacks.native.supervise -- COMMAND…: keep one app server running, as systemd's Restart=always does.
+"""python -m tests.stacks.native.supervise -- COMMAND…: keep one process running, as systemd's Restart=always does.
 
-The native runner has no init system, so a flup back end killed by the kernel (or kill -9) would
-stay dead. This process restarts its child when it exits on its own, and passes SIGTERM, SIGINT
+The native runner has no init system, so a flup back end or the outbox sender killed by the kernel
+(or kill -9) would stay dead. This process restarts its child when it exits on its own, and passes SIGTERM, SIGINT
 and SIGHUP on: a stop is a stop (it exits with the child's status), a HUP is the child's reload.
 """
 import signal
