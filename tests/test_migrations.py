@@ -2,6 +2,11 @@
 import os
 import subprocess
 import sys
+import threading
+import time
+
+import psycopg2
+import pytest
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,8 +17,8 @@ from app.extensions import db
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def flask_cli(*args, database_url):
-    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_DEBUG": "1"}
+def flask_cli(*args, database_url, **settings):
+    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_DEBUG": "1", **settings}
     flask = os.path.join(os.path.dirname(sys.executable), "flask")
     return subprocess.run([flask, "--app", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
@@ -29,6 +34,28 @@ def test_flask_db_upgrade_creates_the_schema_on_postgresql_and_downgrade_removes
     assert flask_cli("db", "downgrade", "base", database_url=url).returncode == 0
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
+
+
+def test_a_migration_may_wait_longer_than_a_request_may(postgres):
+    """A request gives up after DATABASE_TIMEOUT; a migration waiting for a lock must not."""
+    url, cluster = postgres
+    if cluster is None:
+        pytest.skip("needs a throwaway cluster")
+    url = cluster.create_database("migrations_wait")
+    assert flask_cli("db", "upgrade", database_url=url).returncode == 0
+    holder = psycopg2.connect(url)
+    with holder.cursor() as cursor:
+        cursor.execute("LOCK TABLE idempotency_keys IN ACCESS EXCLUSIVE MODE")
+    release = threading.Timer(3.0, holder.rollback)
+    release.start()
+    try:
+        started = time.monotonic()
+        result = flask_cli("db", "downgrade", "0003", database_url=url, DATABASE_TIMEOUT="1")
+    finally:
+        release.join()
+        holder.close()
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started >= 3.0
 
 
 def test_models_and_migrations_agree(app):

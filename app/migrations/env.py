@@ -64,6 +64,21 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def unbound_for_migrations(connection) -> bool:
+    """A migration may wait for a lock or build an index for longer than a request may wait
+    (app/database.py bounds those at DATABASE_TIMEOUT): no statement timeout and no client-side
+    deadline on this one connection, which is not handed back to the pool afterwards. systemd's
+    TimeoutStartSec (or the operator) bounds a migration instead."""
+    if connection.dialect.name != "postgresql":
+        return False
+    raw = connection.connection.dbapi_connection
+    raw.timeout = None
+    with raw.cursor() as cursor:  # on the driver's connection, so no SQLAlchemy transaction begins
+        cursor.execute("SET statement_timeout = 0")
+    raw.commit()
+    return True
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -89,6 +104,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        unbound = unbound_for_migrations(connection)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -97,6 +113,8 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if unbound:
+            connection.invalidate()
 
 
 if context.is_offline_mode():
