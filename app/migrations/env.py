@@ -72,7 +72,8 @@ def unbound_for_migrations(connection) -> bool:
     if connection.dialect.name != "postgresql":
         return False
     raw = connection.connection.dbapi_connection
-    raw.timeout = None
+    if getattr(raw, "timeout", None) is not None:  # bounded by app/database.py
+        raw.timeout = None
     with raw.cursor() as cursor:  # on the driver's connection, so no SQLAlchemy transaction begins
         cursor.execute("SET statement_timeout = 0")
     raw.commit()
