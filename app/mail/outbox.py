@@ -84,8 +84,9 @@ def send_waiting(stop: Callable[[], bool] = lambda: False) -> tuple[int, int]:
     everything as it was: the connection comes first, then the claims. `stop` is asked between
     messages, so a sender told to stop never leaves one half done.
     """
-    if current_app.config["MAIL_SUPPRESS_SEND"] or not count_waiting():
-        return 0, count_waiting()
+    waiting = count_waiting()
+    if current_app.config["MAIL_SUPPRESS_SEND"] or not waiting:
+        return 0, waiting
     me, lease, sent, last_id = f"{socket.gethostname()}:{os.getpid()}", current_app.config["OUTBOX_LEASE"], 0, 0
     # Autocommit: every claim and every mark is committed by the statement itself, one round trip.
     with db.engine.connect() as database:
