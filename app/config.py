@@ -136,6 +136,9 @@ def from_env(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # Off by default: the view's duration in a Server-Timing header tells any client how long
+        # each answer took (a timing side channel); the log line has it either way.
+        "SERVER_TIMING": _bool("SERVER_TIMING", False),
         # stdout, or syslog: the journal's /dev/log, for app servers whose stdout is not the app's
         # own (mod_wsgi tags every line written there as an Apache error, [wsgi:error]).
         "LOG_DESTINATION": os.environ.get("LOG_DESTINATION", "stdout").lower(),

@@ -40,7 +40,8 @@ def maintenance_switch():
 def finish_request(response):
     elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     response.headers["X-Request-ID"] = g.get("request_id", "-")
-    response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
+    if current_app.config["SERVER_TIMING"]:
+        response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
     current_app.logger.info("%s %s %s %.1fms", request.method, logged_target(), response.status_code, elapsed_ms)
     return response
 

@@ -85,11 +85,12 @@ def runner(app):
     return app.test_cli_runner()
 
 
-CSRF_FIELD = re.compile(r'name="csrf-token" content="([^"]+)"')
+CSRF_FIELD = re.compile(r'name="csrf[-_]token"[^>]*? (?:content|value)="([^"]+)"')
 
 
-def csrf_token(client, page: str = "/") -> str:
-    """The token a browser would take from the page (every page carries it in a meta tag)."""
+def csrf_token(client, page: str = "/login") -> str:
+    """The token a browser would take from the page: a form's hidden field, or the meta tag of a
+    page whose script posts. Other pages have none, as they make no session (test_sessions.py)."""
     match = CSRF_FIELD.search(client.get(page).get_data(as_text=True))
     assert match, f"no CSRF token on {page}"
     return match.group(1)
@@ -99,8 +100,8 @@ def csrf_token(client, page: str = "/") -> str:
 def post_form(client):
     """POST a form the way a browser does: with the CSRF token from a page.
 
-    The token is fetched once: every page shows pending flashed messages, and fetching a page
-    before each post would consume them.
+    The token is fetched once, from the login form: every page shows pending flashed messages,
+    and fetching a page before each post would consume them.
     """
     tokens = []
 

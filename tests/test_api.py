@@ -162,3 +162,12 @@ def test_openapi_says_what_the_api_really_does(client, api_headers):
     assert re.fullmatch(document["components"]["schemas"]["UserInput"]["properties"]["username"]["pattern"], "ann")
     error = client.get("/api/users/99").json
     assert set(document["components"]["schemas"]["Error"]["required"]) <= set(error)
+
+
+@pytest.mark.parametrize(("email", "status"), [("ann@example.com", 201), ("ann@mail.example.org", 201),
+                                                ("ann@shop.test", 400), ("ann@localhost", 400), ("ann@x.invalid", 400)])
+def test_the_documented_email_rule_is_the_one_the_api_applies(client, api_headers, email, status):
+    schema = client.get("/openapi.json").json["components"]["schemas"]["UserInput"]["properties"]["email"]
+    refused_by_the_document = re.search(schema["not"]["pattern"], email) is not None
+    response = client.post("/api/users/", json={"username": f"u{len(email)}", "email": email}, headers=api_headers)
+    assert response.status_code == status and refused_by_the_document == (status == 400)

@@ -5,14 +5,27 @@ import re
 
 import pytest
 
+from app.config import from_env
 from app.extensions import db
 
 
-def test_each_response_gets_a_fresh_request_id_and_a_timing(client):
+def test_each_response_gets_a_fresh_request_id(client):
     first, second = client.get("/hello"), client.get("/hello")
     assert re.fullmatch(r"[0-9a-f]{32}", first.headers["X-Request-ID"])
     assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
-    assert re.fullmatch(r"app;dur=\d+\.\d", first.headers["Server-Timing"])
+
+
+def test_server_timing_is_sent_only_when_the_setting_is_on(app, client):
+    assert "Server-Timing" not in client.get("/hello").headers  # off by default
+    app.config["SERVER_TIMING"] = True
+    assert re.fullmatch(r"app;dur=\d+\.\d", client.get("/hello").headers["Server-Timing"])
+
+
+def test_the_server_timing_setting_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SERVER_TIMING", "true")
+    assert from_env(str(tmp_path))["SERVER_TIMING"] is True
+    monkeypatch.setenv("SERVER_TIMING", "")
+    assert from_env(str(tmp_path))["SERVER_TIMING"] is False
 
 
 def test_a_request_id_from_the_proxy_is_kept(client):

@@ -5,7 +5,7 @@ generators look first. tests/test_api.py proves its paths and methods are the ap
 """
 from ..idempotency import HEADER, REPLAYED
 from . import bp
-from .validation import EMAIL_MAX_LENGTH, USERNAME
+from .validation import EMAIL_MAX_LENGTH, RESERVED_EMAIL_DOMAIN, USERNAME
 
 
 def _json(schema: dict) -> dict:
@@ -109,7 +109,13 @@ DOCUMENT = {
                 "required": ["username", "email"],
                 "properties": {
                     "username": {"type": "string", "pattern": USERNAME.pattern, "maxLength": 40},
-                    "email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX_LENGTH},
+                    # format: email is only an annotation in JSON Schema, and allows a.b@x.test:
+                    # the schema says what email_validator refuses on top, so a client can check first.
+                    "email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX_LENGTH,
+                              "not": {"pattern": RESERVED_EMAIL_DOMAIN.pattern},
+                              "description": "Checked by email_validator (syntax only, no DNS lookup): a domain"
+                                             " reserved for special use (.test, .local, .localhost, .invalid,"
+                                             " .onion, .arpa) is refused, as it can never receive mail."},
                 },
             },
             "User": {

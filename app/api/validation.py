@@ -1,7 +1,7 @@
 """Checks on the JSON a client sends: every problem reported at once, as a 400 with field errors."""
 import re
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from werkzeug.exceptions import BadRequest
 
 from ..users.models import User
@@ -9,6 +9,8 @@ from ..users.models import User
 USERNAME = re.compile(r"^[\w.-]{1,40}$")
 # Checked here: the database would refuse a longer one with an error, not a field message.
 EMAIL_MAX_LENGTH = User.__table__.c.email.type.length
+# The domains validate_email refuses even without a DNS check; the OpenAPI schema says so too.
+RESERVED_EMAIL_DOMAIN = re.compile(r"[@.](%s)\.?$" % "|".join(SPECIAL_USE_DOMAIN_NAMES))
 
 
 class InvalidInput(BadRequest):

@@ -38,7 +38,8 @@ class DeleteForm(FlaskForm):
 @bp.route("/")
 def list_students():
     students = db.session.scalars(db.select(Students).order_by(Students.id)).all()
-    return render_template("students/list.html", students=students, delete_form=DeleteForm())
+    # Made only when there is a button: a form makes its CSRF token, and so a session cookie.
+    return render_template("students/list.html", students=students, delete_form=DeleteForm() if students else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ import urllib.parse
 
 from tests.stacks import Stack
 
-CSRF = re.compile(rb'name="csrf-token" content="([^"]+)"')
+CSRF = re.compile(rb'name="csrf[-_]token"[^>]*? (?:content|value)="([^"]+)"')
 QUEUED = b"your message is queued"
 
 

@@ -17,7 +17,7 @@ from tests.stacks import Response, Stack
 ROOM = 1024 * 1024  # the tmpfs over UPLOAD_FOLDER
 EARLIER = {"earlier-1.txt": 200 * 1024, "earlier-2.csv": 100 * 1024}
 TOO_BIG = 2 * 1024 * 1024
-CSRF = re.compile(rb'name="csrf-token" content="([^"]+)"')
+CSRF = re.compile(rb'name="csrf[-_]token"[^>]*? (?:content|value)="([^"]+)"')
 FRIENDLY = b"no room left to store the upload"
 
 

@@ -29,7 +29,7 @@ FORGED = {
 }
 # What must never show in an answer: the forged host, address, port, prefix, id, or a plain-http link.
 TELLTALES = (EVIL_HOST, EVIL_ADDR, f":{EVIL_PORT}", EVIL_ID, "http://127.0.0.1")
-CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+CSRF = re.compile(r'name="csrf[-_]token"[^>]*? (?:content|value)="([^"]+)"')
 
 
 def test_forged_forwarded_headers_never_reach_a_link_a_redirect_or_the_client_address(stack, result):

@@ -7,7 +7,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+# A form's hidden field, or the meta of a page whose script posts: pages with neither make no session.
+CSRF = re.compile(r'name="csrf[-_]token"[^>]*? (?:content|value)="([^"]+)"')
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Browser:
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.headers, error.read())
 
-    def csrf_token(self, page="/") -> str:
+    def csrf_token(self, page="/login") -> str:
         return CSRF.search(self.open(page).text).group(1)
 
     def post_form(self, path, fields: dict) -> Answer:

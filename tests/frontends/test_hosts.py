@@ -7,6 +7,7 @@ import ssl
 import pytest
 
 from tests.faults.rawhttp import exchange
+from tests.frontends.browser import Browser
 
 REFUSAL = b"does not answer to that host name"
 
@@ -54,6 +55,30 @@ def test_http_1_0_without_a_host_is_refused_not_served(stack):
 def test_trace_is_refused_and_echoes_nothing(stack):
     answer = ask(stack, "TRACE / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: session=secret-value\r\nConnection: close\r\n\r\n".encode())
     assert answer.status == 405 and b"secret-value" not in answer.body
+
+
+def allowed(stack, method: str, path: str) -> tuple[int, set[str]]:
+    """The status, and the methods of every Allow field joined into one list (RFC 9110 5.3)."""
+    answer = Browser(stack.url).open(path, method, b"" if method == "POST" else None)
+    fields = ",".join(answer.headers.get_all("Allow") or [])
+    return answer.status, {name.strip() for name in fields.split(",")} - {""}
+
+
+@pytest.mark.parametrize("path", ["/", "/static/hello.js"])
+def test_trace_gets_a_405_that_says_which_methods_are_allowed(stack, path):
+    # RFC 9110: a 405 MUST carry Allow. nginx refuses TRACE before any location, Apache by TraceEnable.
+    status, methods = allowed(stack, "TRACE", path)
+    assert status == 405 and {"GET", "HEAD"} <= methods and "TRACE" not in methods
+
+
+def test_a_post_to_a_static_file_is_served_or_refused_with_allow(stack):
+    # nginx's static module refuses it (405); Apache's serves the file as for a GET.
+    status, methods = allowed(stack, "POST", "/static/hello.js")
+    assert status == 200 or (status == 405 and {"GET", "HEAD"} <= methods)
+
+
+def test_the_apps_own_405_keeps_the_apps_allow(stack):
+    assert allowed(stack, "GET", "/logout") == (405, {"OPTIONS", "POST"})
 
 
 def test_a_chunked_body_reaches_the_app_through_every_front_end(stack):

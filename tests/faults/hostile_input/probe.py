@@ -42,7 +42,7 @@ class Target:
     def of(cls, stack, seeds: dict) -> "Target":
         page = stack.request("GET", "/login")
         cookie = re.search(r"session=([^;]+)", page.headers.get("set-cookie", ""))
-        token = re.search(rb'name="csrf-token" content="([^"]+)"', page.body)
+        token = re.search(rb'name="csrf[-_]token"[^>]*? (?:content|value)="([^"]+)"', page.body)
         if not (page.status == 200 and cookie and token):
             raise RuntimeError(f"GET /login gave no session and CSRF token (status {page.status})")
         any_sni = ssl.create_default_context(cafile=stack.ca)
