@@ -3,7 +3,7 @@ import os
 
 from flask import Flask
 
-from . import blueprints, client_input, commands, config, database, errors, extensions, hooks, logs, proxies, security
+from . import blueprints, client_input, commands, config, database, errors, extensions, hooks, logs, proxies, security, static_versions
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     client_input.init_app(app)
     hooks.init_app(app)  # first, so the request id and timer exist before any extension's own hooks
     security.init_app(app)
+    static_versions.init_app(app)
     extensions.init_app(app)
     database.init_app(app)  # bounds every wait on the engines extensions.init_app made
     blueprints.init_app(app)

@@ -4,7 +4,7 @@ A plain after_request rather than flask-talisman: the policy is a handful of fix
 the web servers send the same ones for the static files they serve themselves (deploy/).
 Scripts come only from files on this site: no page has an inline script or event handler.
 """
-from flask import Flask, request
+from flask import Flask, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,11 +19,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
+# Powerful browser features no page here uses, refused to every frame and script. Only features
+# browsers know (an unknown one, such as the retired interest-cohort, earns a console warning).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
+    "Permissions-Policy": PERMISSIONS_POLICY,
 }
 HSTS = "max-age=63072000; includeSubDomains"  # two years, Mozilla's recommendation
 
@@ -33,6 +37,11 @@ def add_security_headers(response):
         response.headers.setdefault(name, value)
     if request.is_secure:  # https as the client used it: ProxyFix, FastCGI's HTTPS or mod_wsgi
         response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if session.modified:
+        # The answer sets (or clears) this visitor's session cookie: a shared cache that kept it
+        # would hand one session, and its CSRF token, to every later visitor. Vary: Cookie is not
+        # enough, as the first visitor and the next both come without a cookie.
+        response.cache_control.private = True
     return response
 
 

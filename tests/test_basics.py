@@ -1,4 +1,5 @@
 """Routing, url_for, HTTP methods, templates and static files."""
+import re
 import pytest
 
 
@@ -108,7 +109,7 @@ def test_template_page_shows_variables_loops_and_with(client):
 
 def test_static_page_loads_hello_js_with_no_inline_handler(client):
     body = client.get("/static-demo").get_data(as_text=True)
-    assert 'src="/static/hello.js"' in body
+    assert re.search(r'src="/static/hello\.js\?v=[0-9a-f]{12}"', body)  # versioned: app/static_versions.py
     assert "onclick" not in body
     script = client.get("/static/hello.js")
     assert script.mimetype in ("text/javascript", "application/javascript")

@@ -13,8 +13,9 @@ def index():
 
 @bp.route("/favicon.ico")
 def favicon():
-    # Browsers ask for /favicon.ico on pages that name no icon (the plain-text ones here).
-    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=30 * 24 * 3600)
+    # Browsers ask for /favicon.ico on pages that name no icon (the plain-text ones here). Its URL
+    # never changes, so it is revalidated (no-cache, a 304 while unchanged) rather than kept for days.
+    return send_from_directory(current_app.static_folder, "favicon.ico")
 
 
 def hello_world():

@@ -27,7 +27,8 @@ def normalise(body: str) -> str:
     return body
 
 
-SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Strict-Transport-Security")
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Strict-Transport-Security",
+                    "Permissions-Policy")
 
 
 @pytest.mark.parametrize("path", ["/", "/api/users/", "/no/such/page", "/static/hello.js"], ids=["html", "json", "error", "static"])
