@@ -6,7 +6,13 @@ import pytest
 def test_hello_name_escapes_html_instead_of_echoing_it(client):
     body = client.get("/hello/<img src=x onerror=alert(1)>").get_data(as_text=True)
     assert "<img" not in body
-    assert body == "Hello &lt;img src=x onerror=alert(1)&gt;!"
+    assert "<h1>Hello &lt;img src=x onerror=alert(1)&gt;!</h1>" in body
+
+
+def test_the_greeting_pages_render_in_the_layout(client):
+    for path in ("/hello", "/hello/Ann", "/python/", "/flask", "/guest/ann", "/admin-greeting"):
+        body = client.get(path).get_data(as_text=True)
+        assert body.startswith("<!doctype html>") and '<html lang="en">' in body and "<main>" in body, path
 
 
 @pytest.mark.parametrize("path", ["/post/1.5", "/post/-1", "/rev/abc", "/rev/2", "/hello/"])
