@@ -22,6 +22,7 @@ HTTPS_PORT ?= 8443
 BASE_URL ?=
 CA ?=
 QUICK_PORT ?= 8000
+JUDGES := tests/judges
 
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 PROFILE ?= gunicorn
@@ -38,7 +39,7 @@ run: venv ## Dev server on http://127.0.0.1:5000 (SQLite in instance/, mail logg
 
 test: ## Install what the tests need (apt on Debian as root), then run the whole suite
 	scripts/system-deps test
-	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
+	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi $(JUDGES)/node_modules/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 quick: ## The app through mod_wsgi-express on http://127.0.0.1:8000 (QUICK_PORT=…)
@@ -103,6 +104,12 @@ $(VENV)/.mod_wsgi: $(VENV)/.installed
 	$(PIP) install -q --no-cache-dir -c constraints.txt -e '.[apache]'
 	touch $@
 
+# The pages' judges (tests/frontends/test_judges.py): the Nu Html Checker and axe-core, exactly as
+# the lock says. --ignore-scripts: vnu-jar's postinstall would download a Java of its own; Debian's runs it.
+$(JUDGES)/node_modules/.installed: $(JUDGES)/package.json $(JUDGES)/package-lock.json
+	npm ci --prefix $(JUDGES) --no-audit --no-fund --ignore-scripts
+	touch $@
+
 # The bench's peers; uWSGI compiles against this venv's Python like mod_wsgi, hence --no-cache-dir too.
 $(VENV)/.bench: $(VENV)/.installed
 	$(PIP) install -q --no-cache-dir -c constraints.txt -e '.[bench]'
@@ -121,4 +128,4 @@ upgrade-deps: ## Re-resolve constraints.txt from the pins in pyproject.toml (the
 	rm -rf .venv-upgrade
 
 clean: ## Remove the venv and caches (instance/ with your data stays)
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info $(JUDGES)/node_modules

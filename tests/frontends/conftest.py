@@ -54,7 +54,7 @@ def stack(request, stacks):
 
 
 def pytest_terminal_summary(terminalreporter):
-    from tests.frontends.test_browser import SCREENSHOTS
+    from tests.frontends.chromium import SCREENSHOTS
 
     if os.path.isdir(SCREENSHOTS):
         terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")

@@ -4,49 +4,21 @@ Every page the index links loads with no console error and no CSP violation, and
 need JavaScript or a round trip work as a person would use them. Screenshots go to the folder the
 run names at its end.
 """
-import base64
-import hashlib
 import os
-import tempfile
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.services import unavailable
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-SCREENSHOTS = os.path.join(tempfile.gettempdir(), "flask-reference-screenshots")
-
-
-def spki_hash(cert_path: str) -> str:
-    """Chromium trusts exactly this certificate's key (the test CA is not in its store)."""
-    with open(cert_path, "rb") as pem:
-        key = x509.load_pem_x509_certificate(pem.read()).public_key()
-    return base64.b64encode(hashlib.sha256(key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).digest()).decode()
+from tests.frontends import chromium
+from tests.frontends.chromium import click_and_wait, console_errors
 
 
 @pytest.fixture(params=["gunicorn", "apache"])
 def browser(request, stacks, tmp_path):
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        unavailable("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
     stack = stacks[request.param]
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    # The flags Chromium needs in this sandbox: root, no GPU, and no calls home.
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1200,1400", f"--user-data-dir={tmp_path / 'profile'}",
-                 f"--ignore-certificate-errors-spki-list={spki_hash(stack.cert)}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
+    driver = chromium.start(stack.cert, str(tmp_path / "profile"))
     driver.base = stack.url.rstrip("/")
     driver.frontend = request.param
     driver.uploads = os.path.join(stack.state, "uploads")
@@ -54,28 +26,8 @@ def browser(request, stacks, tmp_path):
     driver.quit()
 
 
-def click_and_wait(driver, element) -> None:
-    """Click something that loads a new page, and wait until the new page has loaded."""
-    driver.execute_script("document.documentElement.dataset.oldPage = '1'")
-    element.click()
-
-    def new_page_loaded(d):
-        try:
-            return d.execute_script("return document.readyState === 'complete' && !document.documentElement.dataset.oldPage")
-        except WebDriverException:  # asked in the middle of the navigation
-            return False
-
-    WebDriverWait(driver, 15).until(new_page_loaded)
-
-
-def console_errors(driver) -> list[str]:
-    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-
-
 def screenshot(driver, name: str) -> None:
-    folder = os.path.join(SCREENSHOTS, driver.frontend)
-    os.makedirs(folder, exist_ok=True)
-    driver.save_screenshot(os.path.join(folder, f"{name}.png"))
+    chromium.screenshot(driver, os.path.join(chromium.SCREENSHOTS, driver.frontend), name)
 
 
 def test_every_linked_page_loads_with_no_console_error_or_csp_violation(browser):
