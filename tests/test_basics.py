@@ -120,3 +120,9 @@ def test_static_page_loads_hello_js_with_no_inline_handler(client):
     script = client.get("/static/hello.js")
     assert script.mimetype in ("text/javascript", "application/javascript")
     assert 'alert("Hello World")' in script.get_data(as_text=True)
+
+
+def test_logging_in_from_the_login_page_itself_lands_on_the_index(client):
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"csrf_token": token, "username": "ann"}, headers={"Referer": "http://localhost/login"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"

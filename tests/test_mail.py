@@ -56,6 +56,11 @@ def test_the_mail_page_queues_the_message_and_talks_to_no_smtp_server(mail_app, 
     assert entry.sent_at is None and entry.attempts == 0 and entry.message_id in entry.raw.decode()
 
 
+def test_the_mail_page_does_not_tell_visitors_where_the_mail_server_is(mail_app, smtp_sink, client):
+    body = client.get("/mail").get_data(as_text=True)
+    assert "outbox sender" in body and f":{smtp_sink.port}" not in body and "127.0.0.1" not in body
+
+
 def test_a_silent_mail_server_does_not_hold_up_the_page(mail_app, client, post_form):
     with socket.socket() as silent:  # accepts the connection, never says a word
         silent.bind(("127.0.0.1", 0))

@@ -9,6 +9,10 @@ def test_search_reads_wd_from_the_query_string_and_escapes_it(client):
     assert "&lt;b&gt;flask&lt;/b&gt;" in body
 
 
+def test_request_page_form_has_a_submit_button(client):
+    assert '<input id="submit" name="submit" type="submit" value="Post it">' in client.get("/request").get_data(as_text=True)
+
+
 def test_request_page_shows_method_form_and_files(client, post_form):
     from io import BytesIO
 

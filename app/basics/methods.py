@@ -1,4 +1,6 @@
 """HTTP methods: the /login form (GET shows, POST acts) and a resource answering five methods."""
+from urllib.parse import urlsplit
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
@@ -25,7 +27,9 @@ def login():
             return render_template("basics/login.html", form=form), 400
         session["username"] = form.username.data
         flash(f"Logged in as {form.username.data}.", "info")
-        return redirect(redirect_url())
+        target = redirect_url()
+        # From the index's "Login form" link the only referrer is this form: don't send the user back to it.
+        return redirect(url_for(".index") if urlsplit(target).path == request.path else target)
     return render_template("basics/login.html", form=form)
 
 

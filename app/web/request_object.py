@@ -2,7 +2,7 @@
 from flask import render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import StringField
+from wtforms import StringField, SubmitField
 
 from . import bp
 
@@ -10,6 +10,7 @@ from . import bp
 class EchoForm(FlaskForm):
     text = StringField("Some text")
     attachment = FileField("A file (only its name and size are shown, nothing is stored)")
+    submit = SubmitField("Post it")
 
 
 @bp.route("/search")

@@ -55,7 +55,7 @@ def test_flup_serves_a_fastcgi_client_over_tcp(start_flup):
     port = free_port()
     start_flup(f"127.0.0.1:{port}")
     answer = fastcgi_get(f"127.0.0.1:{port}", "/hello")
-    assert answer.startswith("Status: 200") and answer.endswith("Hello World")
+    assert answer.startswith("Status: 200") and "Hello World" in answer
 
 
 def test_flup_unix_socket_is_reachable_by_the_group_only(start_flup, tmp_path):
