@@ -47,6 +47,11 @@ def test_context_page_shows_redirect_url_for_each_example(client):
     assert body.count("<td><code>/</code></td>") == 2  # the off-site next and the bare request
 
 
+def test_context_page_referer_example_uses_the_host_that_serves_it(client):
+    body = client.get("/context", base_url="https://shop.example").get_data(as_text=True)
+    assert body.count("https://shop.example/students/") == 2  # the Referer sent, and redirect_url() following it
+
+
 def test_flask_urls_builds_external_urls_outside_a_request(runner):
     result = runner.invoke(args=["urls", "--server-name", "example.org"])
     assert result.exit_code == 0, result.output

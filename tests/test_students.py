@@ -50,6 +50,19 @@ def test_unknown_student_is_a_404(post_form, client):
     assert post_form("/students/42/delete").status_code == 404
 
 
-def test_delete_needs_post(post_form, client):
+def test_delete_asks_first_and_only_its_post_deletes(app, client, post_form):
     post_form("/students/new", ANN)
-    assert client.get("/students/1/delete").status_code == 405
+    listed = client.get("/students/").get_data(as_text=True)
+    assert 'href="/students/1/delete"' in listed and "<form" not in listed  # a link to the question, no button
+    page = client.get("/students/1/delete")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Delete Ann?" in body and 'action="/students/1/delete"' in body
+    assert 'value="Delete"' in body and 'href="/students/">Cancel' in body
+    assert stored(app) == [("Ann", "Oslo", "1 Main St", "0150")]  # asking deleted nothing
+    assert post_form("/students/1/delete", follow_redirects=True).get_data(as_text=True).count("Record for Ann was deleted.") == 1
+    assert stored(app) == []
+
+
+def test_confirming_a_delete_for_a_missing_student_is_a_404(client):
+    page = client.get("/students/42/delete", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "No student has that id." in page.get_data(as_text=True)

@@ -55,7 +55,12 @@ def test_session_set_with_an_empty_value_says_why(client, post_form):
 def test_redirect_uses_the_chosen_code(client, code):
     response = client.get(f"/redirect/{code}")
     assert response.status_code == code
-    assert response.headers["Location"] == "/redirects"
+    assert response.headers["Location"] == f"/redirects?from={code}"
+    assert f"You were redirected here by a {code}" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_redirect_page_ignores_a_from_that_is_no_redirect_code(client):
+    assert "You were redirected" not in client.get("/redirects?from=200").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("code", ABORT_CODES)

@@ -6,7 +6,7 @@ from .redirects import redirect_url
 # Requests the page builds itself with test_request_context, to show where redirect_url() leads.
 EXAMPLES = [
     ("/login?next=/about", {}),
-    ("/login", {"Referer": "http://localhost/students/"}),
+    ("/login", {"Referer": "{host_url}students/"}),  # this site's own address, whatever host serves it
     ("/login?next=https://evil.example/", {}),
     ("/login", {}),
 ]
@@ -15,7 +15,8 @@ EXAMPLES = [
 @bp.route("/context")
 def context_page():
     examples = []
-    for path, headers in EXAMPLES:
+    for path, template in EXAMPLES:
+        headers = {name: value.format(host_url=request.host_url) for name, value in template.items()}
         # A second request context pushed on top of this one: the notes' "contexts are a stack".
         with current_app.test_request_context(path, headers=headers, base_url=request.host_url):
             examples.append({"path": path, "headers": headers, "target": redirect_url()})

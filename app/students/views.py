@@ -32,14 +32,15 @@ class NewStudentForm(StudentForm):
 
 
 class DeleteForm(FlaskForm):
-    """An empty form: its only job is the CSRF token on the delete button."""
+    """Its only field is the CSRF token: the confirmation page's button posts it."""
+    submit = SubmitField("Delete")
 
 
 @bp.route("/")
 def list_students():
     students = db.session.scalars(db.select(Students).order_by(Students.id)).all()
-    # Made only when there is a button: a form makes its CSRF token, and so a session cookie.
-    return render_template("students/list.html", students=students, delete_form=DeleteForm() if students else None)
+    # Links only, no forms: the list reads without making a session, and a delete is confirmed first.
+    return render_template("students/list.html", students=students)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -77,9 +78,15 @@ def edit(student_id):
     return render_template("students/form.html", form=form, title="Edit a student")
 
 
-@bp.route("/<int:student_id>/delete", methods=["POST"])
+@bp.route("/<int:student_id>/delete", methods=["GET", "POST"])
 def delete(student_id):
+    """GET asks "Delete Ann?"; only the POST from that page's button deletes (a GET never changes data)."""
     student = db.get_or_404(Students, student_id, description="No student has that id.")
+    form = DeleteForm()
+    if not form.is_submitted():
+        return render_template("students/delete.html", student=student, form=form)
+    if not form.validate():  # only the token can fail, and CSRFProtect refuses a bad one before this
+        return render_template("students/delete.html", student=student, form=form), 400
     db.session.delete(student)
     db.session.commit()
     flash(f"Record for {student.name} was deleted.", "info")

@@ -75,10 +75,11 @@ def pages_after_an_action(client: Browser) -> list[Page]:
 
 
 def every_page(base_url: str, student_id: int) -> list[Page]:
-    """With a student in the table, so that /students/ shows a row and its edit page is one more."""
+    """With a student in the table, so that /students/ shows a row, and its edit and delete pages are two more."""
     client = Browser(base_url)
-    edit = f"/students/{student_id}/edit"
-    return route_pages(client) + [answers(edit, client.open(edit), name="/students/<id>/edit")] + pages_after_an_action(client)
+    student_pages = [answers(path, client.open(path), name=f"/students/<id>/{action}")
+                     for action in ("edit", "delete") for path in [f"/students/{student_id}/{action}"]]
+    return route_pages(client) + student_pages + pages_after_an_action(client)
 
 
 def add_student(base_url: str) -> int:
