@@ -57,7 +57,8 @@ def database_url(instance_path: str) -> str:
 
 
 def _engine_options(url: str) -> dict:
-    options = {"pool_pre_ping": True}  # a connection dropped by a database restart is replaced, not used
+    # No pool_pre_ping: app/database.py pings only a connection that sat idle in the pool.
+    options = {}
     if url.startswith("postgresql"):
         # Each process opens at most pool_size + max_overflow connections, and no more than its
         # threads use at once: processes × min(threads, pool_size + max_overflow) must stay under
@@ -139,6 +140,10 @@ def from_env(instance_path: str) -> dict:
         # Off by default: the view's duration in a Server-Timing header tells any client how long
         # each answer took (a timing side channel); the log line has it either way.
         "SERVER_TIMING": _bool("SERVER_TIMING", False),
+        # A line per request from the app too. Off: every front end's web server logs each request
+        # once, with its X-Request-ID and duration, for a fraction of the app's cost (issue 19);
+        # answers of 400 and above are logged by the app either way.
+        "ACCESS_LOG": _bool("ACCESS_LOG", False),
         # stdout, or syslog: the journal's /dev/log, for app servers whose stdout is not the app's
         # own (mod_wsgi tags every line written there as an Apache error, [wsgi:error]).
         "LOG_DESTINATION": os.environ.get("LOG_DESTINATION", "stdout").lower(),

@@ -37,11 +37,25 @@ def test_an_unsafe_request_id_is_replaced(client, bad):
     assert re.fullmatch(r"[0-9a-f]{32}", client.get("/hello", headers={"X-Request-ID": bad.replace("\r\n", "")}).headers["X-Request-ID"])
 
 
-def test_every_request_is_logged_on_stdout_with_its_id_and_duration(app, client):
+def test_a_request_that_went_well_is_left_to_the_web_servers_access_log(app, client):
+    stream = io.StringIO()
+    app.logger.handlers[0].setStream(stream)
+    response = client.get("/hello", headers={"X-Request-ID": "quiet"})
+    assert response.headers["X-Request-ID"] == "quiet" and stream.getvalue() == ""
+
+
+def test_with_access_log_every_request_is_logged_on_stdout_with_its_id_and_duration(app, client):
+    app.config["ACCESS_LOG"] = True
     stream = io.StringIO()
     app.logger.handlers[0].setStream(stream)
     client.get("/hello", headers={"X-Request-ID": "log-me"})
     assert re.search(r"INFO \[log-me\] app: GET /hello 200 \d+\.\dms", stream.getvalue())
+
+
+def test_access_log_is_read_from_the_environment(monkeypatch, tmp_path):
+    assert from_env(str(tmp_path))["ACCESS_LOG"] is False
+    monkeypatch.setenv("ACCESS_LOG", "true")
+    assert from_env(str(tmp_path))["ACCESS_LOG"] is True
 
 
 def test_errors_are_logged_with_the_request_id_too(app, client):
@@ -53,6 +67,7 @@ def test_errors_are_logged_with_the_request_id_too(app, client):
 
 @pytest.mark.parametrize("method", ["GET", "OPTIONS"])
 def test_a_query_string_that_is_not_utf8_is_logged_not_a_500(app, client, method):
+    app.config["ACCESS_LOG"] = True
     stream = io.StringIO()
     app.logger.handlers[0].setStream(stream)
     # Raw bytes, not percent-encoded, as Apache and nginx pass them on: request.full_path cannot decode them.
@@ -64,7 +79,7 @@ def test_a_query_string_that_is_not_utf8_is_logged_not_a_500(app, client, method
 def test_a_newline_in_the_path_cannot_forge_a_log_line(app, client):
     stream = io.StringIO()
     app.logger.handlers[0].setStream(stream)
-    client.get("/hello/x%0a2026-01-01 00:00:00,000 ERROR [forged] app: owned")
+    client.get("/no/x%0a2026-01-01 00:00:00,000 ERROR [forged] app: owned")  # a 404: the app logs it
     assert len(stream.getvalue().splitlines()) == 1 and "\\x0a" in stream.getvalue()
 
 

@@ -42,7 +42,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Heartbeat files in memory: a disk-backed /tmp can stall workers into timeouts.
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
 # Logs on stdout/stderr, for journald or the container runtime.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: none (nginx logs every request too)
+# None by default: nginx in front logs every request once, with its X-Request-ID. "-" (stdout) for
+# a gunicorn with nothing in front; its line then carries the id and the milliseconds too.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %({x-request-id}o)s'
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The control socket (gunicorn 27) is not used by this stack.
