@@ -17,6 +17,7 @@ UNVERSIONED = "no-cache"
 # Endpoints that serve files outside a static folder, with how to find the folder from the URL's values.
 FOLDERS: dict[str, Callable[[dict], str]] = {}
 _digests: dict[str, tuple[int, str | None]] = {}  # path -> (mtime_ns, version); per process
+_versions: dict[tuple[str, str], str] = {}  # (folder, filename) -> version, for files that exist; per process
 
 
 def serves_files(endpoint: str, folder_of: Callable[[dict], str]) -> None:
@@ -56,8 +57,15 @@ def add_version(endpoint: str, values: dict) -> None:
     if "v" in values or "filename" not in values:
         return
     folder = folder_for(endpoint, values)
-    path = safe_join(folder, values["filename"]) if folder else None
-    version = version_of(path) if path else None
+    if not folder:
+        return
+    key = (folder, values["filename"])
+    version = _versions.get(key)  # most pages link the same few files: no path to join or check
+    if version is None or current_app.debug:
+        path = safe_join(folder, values["filename"])
+        version = version_of(path) if path else None
+        if version:
+            _versions[key] = version
     if version:
         values["v"] = version
 

@@ -96,6 +96,13 @@ def test_cors_allows_the_configured_origin_only(client):
     assert "Access-Control-Allow-Origin" not in client.get("/users/", headers={"Origin": "https://allowed.example"}).headers
 
 
+def test_cors_headers_are_on_the_apis_errors_too(client):
+    origin = {"Origin": "https://allowed.example"}
+    for response in (client.get("/api/users/999", headers=origin), client.post("/api/users/", json={}, headers=origin),
+                     client.get("/api/no-such-thing", headers=origin)):
+        assert response.status_code in (401, 404) and response.headers["Access-Control-Allow-Origin"] == "https://allowed.example"
+
+
 def test_cors_preflight_for_a_write_is_answered(client):
     response = client.options(
         "/api/users/",
