@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError
 
 from app import create_app
-from app.database import Breaker
+from app.database import PING_AFTER_IDLE, Breaker
 from app.extensions import db
 from app.users.models import User
 from tests.conftest import API_TOKEN
@@ -96,7 +96,7 @@ def test_a_frozen_postgresql_costs_one_timeout_then_answers_503_at_once_and_reco
         time.sleep(COOLDOWN)
         probe, probe_seconds = timed(lambda: client.get("/api/users/", headers=AUTH))
     assert [first.status_code, later.status_code, probe.status_code] == [503, 503, 503]
-    # pool_pre_ping's ping, its reconnect and the query together stay within one timeout
+    # the idle connection's ping, its reconnect and the query together stay within one timeout
     assert TIMEOUT <= first_seconds < TIMEOUT + 0.5 and later_seconds < 0.2 and probe_seconds < TIMEOUT + 0.5
     time.sleep(COOLDOWN)
     back, seconds = timed(lambda: client.get("/api/users/", headers=AUTH))
@@ -201,3 +201,28 @@ def test_a_probe_answered_with_an_error_still_closes_the_breaker(app_on_postgres
         with pytest.raises(DataError):
             connection.execute(text("SELECT 1/0"))  # the probe
         assert breaker.admit() == "closed"
+
+
+def counting_pings(app, monkeypatch) -> list:
+    with app.app_context():
+        dialect = db.engine.dialect
+    pings, ping = [], dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda connection: pings.append(1) or ping(connection))
+    return pings
+
+
+def test_a_connection_in_steady_use_is_not_pinged_one_idle_for_a_second_is(app_on_postgres, monkeypatch):
+    pings, client = counting_pings(app_on_postgres, monkeypatch), app_on_postgres.test_client()
+    assert [client.get("/api/users/").status_code for _ in range(5)] == [200] * 5
+    assert pings == []  # no round trip before each query, as pool_pre_ping made
+    time.sleep(PING_AFTER_IDLE + 0.1)
+    assert client.get("/api/users/").status_code == 200 and pings == [1]
+
+
+def test_a_connection_that_sat_idle_across_a_database_restart_is_replaced_unseen(app_on_postgres, cluster, monkeypatch):
+    pings, client = counting_pings(app_on_postgres, monkeypatch), app_on_postgres.test_client()
+    assert client.get("/api/users/").status_code == 200  # a connection in the pool
+    cluster.stop_immediately()
+    cluster.start_again()
+    time.sleep(PING_AFTER_IDLE + 0.1)
+    assert client.get("/api/users/").status_code == 200 and pings == [1]  # pinged, found dead, replaced
