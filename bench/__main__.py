@@ -34,7 +34,7 @@ def arguments(argv):
     names = [row.name for row in rows()]
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true", help=f"1 s per point, one repetition, rows {' and '.join(SMOKE_ROWS)}")
+    parser.add_argument("--smoke", action="store_true", help=f"1 s per point, one repetition, rows {', '.join(SMOKE_ROWS)}")
     parser.add_argument("--only", nargs="+", choices=names, metavar="ROW", help=f"these rows only: {', '.join(names)}")
     parser.add_argument("--seconds", type=float, help="per repetition (default 3)")
     parser.add_argument("--repetitions", type=int, help="default 3")

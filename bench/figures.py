@@ -6,6 +6,7 @@ def summarize(point: dict) -> dict:
     runs = point["runs"]
     rps = [run["rps"] for run in runs]
     p99 = [run["p99_us"] / 1000 for run in runs]
+    cpu = [run["cpu_ms_per_request"] for run in runs if "cpu_ms_per_request" in run]
     return {
         "rps": median(rps), "rps_min": min(rps), "rps_max": max(rps),
         "p99_ms": median(p99), "p99_ms_min": min(p99), "p99_ms_max": max(p99),
@@ -14,6 +15,8 @@ def summarize(point: dict) -> dict:
         "requests": sum(run["requests"] for run in runs),
         "errors": sum(run["errors"] for run in runs),
         "non_2xx": sum(run["non_2xx"] for run in runs),
+        # the row's servers and PostgreSQL, user + system, per request wrk completed (bench/cpu.py)
+        **({"cpu_ms": median(cpu), "cpu_ms_min": min(cpu), "cpu_ms_max": max(cpu)} if cpu else {}),
     }
 
 
@@ -40,7 +43,7 @@ class Figures:
 
     def value(self, row: str, route: str, key: str = "rps", **where) -> float | None:
         found = self.find(row, route, **where)
-        return found[key] if found else None
+        return found.get(key) if found else None
 
     def headers(self, row: str, route: str) -> dict | None:
         """The answer's headers at the row's first successful point on route (its preflight request)."""

@@ -1,6 +1,7 @@
 """What the front ends are measured against, each serving the same app (`wsgi:application`) on the
 same PostgreSQL: bare gunicorn (the baseline), the peers a user might pick instead, the dev server
-(the floor) and nginx alone (the limit). Worker counts come from plan.peer_concurrency()."""
+(a floor) and nginx alone (the limit). Worker counts come from plan.peer_concurrency(). The other floor,
+bench/floor.py's bare Flask app, runs under the baseline's gunicorn exactly."""
 import os
 import signal
 import subprocess
@@ -16,22 +17,32 @@ from .servers import BenchError, BenchStack, spawn
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 WSGI_APP = "wsgi:application"  # what every front end but mod_wsgi imports
+FLOOR_APP = "bench.floor:application"
 
 
-def _app_server(state: str, name: str, command: list[str], env: dict, port: int, settings: dict) -> BenchStack:
+def _app_server(state: str, name: str, command: list[str], env: dict, port: int, settings: dict,
+                ready_path: str = "/readyz") -> BenchStack:
     log = os.path.join(state, f"{name}.log")
     child = spawn(command, log, env, cwd=PROJECT_DIR)
-    return BenchStack(name, state, port, [(child, signal.SIGTERM)], settings).ready(name, log)
+    return BenchStack(name, state, port, [(child, signal.SIGTERM)], settings).ready(name, log, path=ready_path)
 
 
-def start_gunicorn(state: str, env: dict) -> BenchStack:
-    """The shipped deploy.gunicorn.conf (its defaults, .env.example's values), on TCP with nothing in front."""
+def start_gunicorn(state: str, env: dict, app: str | None = None, ready_path: str = "/readyz") -> BenchStack:
+    """The shipped deploy.gunicorn.conf (its defaults, .env.example's values), on TCP with nothing in front.
+    app: another WSGI app than the conf's wsgi_app; gunicorn takes the command line's over the conf's."""
     port = free_port()
     command = [os.path.join(runner.VENV_BIN, "gunicorn"), "-c", "python:deploy.gunicorn.conf",
-               "--bind", f"127.0.0.1:{port}"]
+               "--bind", f"127.0.0.1:{port}", *([app] if app else [])]
     counts = sizing.settings(env)
-    settings = {"WEB_CONCURRENCY": counts["WEB_CONCURRENCY"], "GUNICORN_THREADS": counts["GUNICORN_THREADS"]}
-    return _app_server(state, "gunicorn", command, env, port, settings)
+    settings = {"WEB_CONCURRENCY": counts["WEB_CONCURRENCY"], "GUNICORN_THREADS": counts["GUNICORN_THREADS"],
+                **({"app": app} if app else {})}
+    return _app_server(state, "gunicorn", command, env, port, settings, ready_path)
+
+
+def start_floor(state: str, env: dict) -> BenchStack:
+    """The floor app under the baseline's gunicorn: same conf, counts and environment, other app.
+    It has no /readyz; /api/users/ answers 200 once it and its database do."""
+    return start_gunicorn(state, env, FLOOR_APP, ready_path="/api/users/")
 
 
 def start_granian(state: str, env: dict) -> BenchStack:

@@ -67,6 +67,9 @@ def rows() -> list[Row]:
         Row("granian", "granian", "peer", "granian"),
         Row("waitress", "waitress", "peer", "waitress"),
         Row("flask-dev", "Flask dev server (floor)", "floor", "flask-dev"),
+        # bench/floor.py's bare Flask app, doing only these routes' work: the CPU per request the app is held to.
+        Row("floor-gunicorn", "bare Flask app under bare gunicorn (CPU floor)", "floor", "floor-gunicorn",
+            routes=DYNAMIC),
         Row("quick", "make quick (mod_wsgi-express)", "quick", "quick", routes=DYNAMIC, sweep=True),
         # Bench-only tuning rows: the shipped templates with other worker counts from the environment.
         Row("nginx-gunicorn-more-workers", f"nginx + gunicorn, {2 * n}×2 (variant)", "variant", "nginx-gunicorn",
@@ -78,7 +81,7 @@ def rows() -> list[Row]:
     ]
 
 
-SMOKE_ROWS = ("gunicorn", "nginx-gunicorn")
+SMOKE_ROWS = ("gunicorn", "nginx-gunicorn", "floor-gunicorn")
 
 
 @dataclass(frozen=True)

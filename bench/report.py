@@ -7,6 +7,10 @@ SHORT = {"hello": "hello", "template": "template", "db": "db", "static-4k": "4k"
 MARK = {True: "met", False: "MISSED", None: "not measured"}
 UNSTABLE = 1.5  # max / min of a point's runs above which its median is marked
 BUSY = 0.05  # other processes' share of the CPU while a row ran, above which its figures are suspect
+CPU_NOTE = ("CPU: user + system time of every process of the configuration (web server, app server and its workers, "
+            "PostgreSQL) over the measured runs, per request wrk completed; wrk's own is not in it. A process that "
+            "exits during a run (an Apache child reaped under load) takes its time with it, so such a row reads low "
+            "(bench/cpu.py).")
 
 
 def rate(value: float) -> str:
@@ -17,6 +21,10 @@ def ms(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
+def cpu_ms(value: float) -> str:
+    return f"{value:.2f}" if value < 10 else ms(value)  # two decimals: the floor target is a ratio of 1.3
+
+
 def mib(kib: int) -> str:
     return f"{kib / 1024:.0f} MiB"
 
@@ -25,14 +33,16 @@ def progress(index: int, total: int, row: dict, connections: int) -> str:
     head = f"[{index:>2}/{total}] {row['label']:<44}"
     if "error" in row:
         return f"{head} {row['error']}"
-    figures = [f"{SHORT[p['route']]} {rate(p['summary']['rps'])}" for p in row["points"]
-               if "summary" in p and p["connections"] == connections and not p.get("https")]
+    main = [p for p in row["points"] if "summary" in p and p["connections"] == connections and not p.get("https")]
+    figures = [f"{SHORT[p['route']]} {rate(p['summary']['rps'])}" for p in main]
+    cpu = [f"{SHORT[p['route']]} {cpu_ms(p['summary']['cpu_ms'])}" for p in main if "cpu_ms" in p["summary"]]
     errors = sum(p["summary"]["errors"] + p["summary"]["non_2xx"] for p in row["points"] if "summary" in p)
     failed = sum("error" in p for p in row["points"])
     memory = row.get("memory", {})
     foreign = row.get("foreign_cpu", 0)
     warning = f" | BUSY: other processes took {foreign:.0%} of the CPU" if foreign > BUSY else ""
-    return (f"{head} up {row['startup_s']:.0f} s | {' · '.join(figures)} r/s | {errors} errors/≥400"
+    return (f"{head} up {row['startup_s']:.0f} s | {' · '.join(figures)} r/s"
+            + (f" | CPU {' · '.join(cpu)} ms/req" if cpu else "") + f" | {errors} errors/≥400"
             f"{f' | {failed} points failed' if failed else ''} | RSS {mib(memory.get('rss_kib', 0))} | {row['seconds']:.0f} s"
             + warning)
 
@@ -54,6 +64,7 @@ def markdown(document: dict) -> str:
         "- Versions: " + ", ".join(f"{name} {version}" for name, version in meta["versions"].items()), "",
     ]
     lines += _main_table(f, "Requests/s", "rps", rate, connections)
+    lines += _main_table(f, "CPU ms/request", "cpu_ms", cpu_ms, connections, CPU_NOTE)
     lines += _main_table(f, "p99 latency (ms)", "p99_ms", ms, connections)
     lines += _sweep(f, method["sweep"])
     lines += _https(f)
@@ -70,7 +81,7 @@ def markdown(document: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _main_table(f: Figures, title: str, key: str, fmt, connections: int) -> list[str]:
+def _main_table(f: Figures, title: str, key: str, fmt, connections: int, note: str = "") -> list[str]:
     """One line per row; requests/s also shows each row's RSS and its errors at this concurrency."""
     extra = key == "rps"
     lines = [f"## {title} at {connections} connections, plain HTTP: median (min–max), × bare gunicorn", "",
@@ -80,7 +91,7 @@ def _main_table(f: Figures, title: str, key: str, fmt, connections: int) -> list
         cells = []
         for route in APP_ROUTES:
             s, base = f.find(name, route), f.value(BASELINE, route, key)
-            if s is None:
+            if s is None or key not in s:
                 failed = next((p["error"] for p in row.get("points", []) if p["route"] == route and "error" in p), None)
                 cells.append("failed" if failed else "")
                 continue
@@ -92,7 +103,8 @@ def _main_table(f: Figures, title: str, key: str, fmt, connections: int) -> list
         memory = mib(row["memory"]["rss_kib"]) if "memory" in row else row.get("error", "")
         lines.append(f"| {row['label']} | " + " | ".join(cells) + (f" | {memory} | {errors} |" if extra else " |"))
     return lines + ["", f"† its runs disagree by more than {UNSTABLE:g}×: the median is no stable figure (README,"
-                     " \"Performance\": bare gunicorn's connections can all land on one of its workers).", ""]
+                     " \"Performance\": bare gunicorn's connections can all land on one of its workers)."
+                     + (f" {note}" if note else ""), ""]
 
 
 def _sweep(f: Figures, sweep: list[int]) -> list[str]:

@@ -12,7 +12,8 @@ from .plan import HTTPS_ROUTES, SWEEP_ROUTES, Method, Row
 from .servers import BenchError, BenchStack, pin, tree
 
 PEERS = {"limit": peers.start_limit, "gunicorn": peers.start_gunicorn, "nginx-uwsgi": peers.start_uwsgi,
-         "granian": peers.start_granian, "waitress": peers.start_waitress, "flask-dev": peers.start_flask_dev}
+         "granian": peers.start_granian, "waitress": peers.start_waitress, "flask-dev": peers.start_flask_dev,
+         "floor-gunicorn": peers.start_floor}
 
 
 @dataclass
@@ -64,15 +65,19 @@ def measure(row: Row, context: Context) -> dict:
         return result
     result.update(startup_s=round(time.monotonic() - began, 1), settings=stack.settings,
                   config_files=stack.config_files, sendfile=_sendfile(stack.config_files))
+
+    def row_processes() -> set[int]:  # read again at every use: Apache and gunicorn replace children
+        return stack.processes() | tree(context.postgres_pid)
+
     try:
         if context.server_cpus:
-            pin(stack.processes() | tree(context.postgres_pid), context.server_cpus)
-        meter = Meter(lambda: stack.processes() | tree(context.postgres_pid))
+            pin(row_processes(), context.server_cpus)
+        meter = Meter(row_processes)
         for name, connections, https in points_of(row, context.method):
             base = (stack.url if https else stack.http_url).rstrip("/")
             try:
                 point = wrk.point(base, name, connections, context.method, context.client_cpu, context.static,
-                                   ca=stack.ca)
+                                   ca=stack.ca, pids=row_processes)
             except BenchError as error:
                 point = {"route": name, "connections": connections, "url": base, "error": str(error)}
             point["https"] = https

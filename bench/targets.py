@@ -9,6 +9,8 @@ from .figures import Figures
 from .plan import DYNAMIC
 
 BASELINE = "gunicorn"
+FLOOR = "floor-gunicorn"  # bench/floor.py under the baseline's gunicorn
+FLOOR_CPU = 1.3  # the most the app's CPU per request may be, as a ratio to the floor app's (issue 19)
 FRONT_ENDS = {"nginx-gunicorn": 1.0, "apache": 1.0, "nginx-fastcgi": 0.8}  # the least ratio to the baseline
 PEERS = ("nginx-uwsgi", "granian", "waitress")
 ZERO_ERRORS = (*FRONT_ENDS, "quick")
@@ -27,6 +29,7 @@ def evaluate(document: dict) -> list[dict]:
         _static(f),
         _zero_errors(f),
         _p99(f),
+        _cpu_over_floor(f),
         _cpu_formula(),
     ]
 
@@ -98,6 +101,20 @@ def _p99(f: Figures) -> dict:
             elif ours > 1.5 * base:
                 problems.append(f"{row} {route}: {ours:.0f} ms = {ours / base:.2f}× {base:.0f} ms")
     return _target("p99 at 64 connections ≤ 1.5× bare gunicorn's", problems, measured)
+
+
+def _cpu_over_floor(f: Figures) -> dict:
+    ratios, problems, measured = [], [], True
+    for route in DYNAMIC:
+        ours, floor = f.value(BASELINE, route, "cpu_ms"), f.value(FLOOR, route, "cpu_ms")
+        if ours is None or not floor:
+            measured = False
+            continue
+        ratios.append(f"{route} {ours / floor:.2f}×")
+        if ours > FLOOR_CPU * floor:
+            problems.append(f"{route}: {ours:.2f} ms = {ours / floor:.2f}× {floor:.2f} ms")
+    text = f"the app's CPU ms/request under bare gunicorn ≤ {FLOOR_CPU:g}× the floor app's on hello, template, db"
+    return _target(text + (f" ({', '.join(ratios)})" if ratios else ""), problems, measured)
 
 
 def _cpu_formula() -> dict:

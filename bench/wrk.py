@@ -11,6 +11,7 @@ import ssl
 import subprocess
 import urllib.parse
 
+from . import cpu
 from .environment import USERS
 from .plan import ROUTES, Method, Route
 from .servers import BenchError
@@ -77,13 +78,20 @@ def run(url: str, route: Route, connections: int, seconds: float, method: Method
 
 
 def point(base: str, name: str, connections: int, method: Method, client_cpu: int | None, static: str,
-          ca: str | None = None) -> dict:
+          ca: str | None = None, pids=None) -> dict:
     """The preflight, a warm-up, then method.repetitions runs of wrk on route `name`; every run kept.
-    static: the run's folder of generated files (environment.static_files)."""
+    static: the run's folder of generated files (environment.static_files). pids: a callable, the
+    row's server and database processes; each run then carries their CPU ms per request (bench/cpu.py)."""
     route = ROUTES[name]
     url = base + route.path.format(run=static)
     checked = preflight(url, route, ca)
     if method.warmup > 0:
         run(url, route, connections, method.warmup, method, client_cpu)
-    runs = [run(url, route, connections, method.seconds, method, client_cpu) for _ in range(method.repetitions)]
+    runs = []
+    for _ in range(method.repetitions):
+        before = cpu.snapshot(pids) if pids else None
+        figures = run(url, route, connections, method.seconds, method, client_cpu)
+        if pids and figures["requests"]:
+            figures["cpu_ms_per_request"] = 1000 * cpu.used(pids, before) / figures["requests"]
+        runs.append(figures)
     return {"route": name, "connections": connections, "url": url, "preflight": checked, "runs": runs}

@@ -22,15 +22,20 @@ def test_bench_smoke_mode_writes_results_json_markdown_and_a_png(tmp_path):
     (folder,) = tmp_path.iterdir()
 
     document = json.loads((folder / "results.json").read_text())
-    assert [row["name"] for row in document["rows"]] == ["gunicorn", "nginx-gunicorn"]
+    assert [row["name"] for row in document["rows"]] == ["gunicorn", "nginx-gunicorn", "floor-gunicorn"]
     points = [point for row in document["rows"] for point in row["points"]]
     assert points and all(len(point["runs"]) == 1 and point["summary"]["requests"] > 0 for point in points)
+    assert all(point["summary"]["cpu_ms"] > 0 for point in points)  # measured, whatever its size
+    floor = next(t for t in document["targets"] if "floor app" in t["target"])
+    assert floor["met"] is not None  # judged on both rows' figures, met or not
     assert {point["connections"] for point in points} == {1, 16, 64, 256}
     assert document["meta"]["versions"]["gunicorn"] and document["meta"]["machine"]["cores"] >= 1
 
     table = (folder / "results.md").read_text()
     assert "| bare gunicorn (baseline) |" in table and "| nginx + gunicorn |" in table
+    assert "## CPU ms/request at 64 connections" in table and "| bare Flask app under bare gunicorn (CPU floor) |" in table
     assert (folder / "plot.png").read_bytes()[:8] == PNG_SIGNATURE
-    assert "[ 1/2] bare gunicorn" in done.stdout and "[ 2/2] nginx + gunicorn" in done.stdout
+    assert "[ 1/3] bare gunicorn" in done.stdout and "[ 2/3] nginx + gunicorn" in done.stdout
+    assert "[ 3/3] bare Flask app under bare gunicorn" in done.stdout and " ms/req | " in done.stdout
     static = next(point["url"] for point in points if point["route"] == "static-4k").split("/")[-2]  # the run's folder
     assert not os.path.exists(os.path.join(PROJECT_DIR, "app", "static", "bench", static))  # removed after the run
