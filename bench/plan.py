@@ -20,8 +20,10 @@ ROUTES = {
     "template": Route("/template", "template"),
     "db": Route("/api/users/", "PostgreSQL read"),
     # {run}: each run's own folder of generated files (environment.static_files), so runs never collide.
-    "static-4k": Route("/static/bench/{run}/4k.bin", "static 4 KiB", size=4 * 1024),
-    "static-1m": Route("/static/bench/{run}/1m.bin", "static 1 MiB", size=1024 * 1024),
+    # ?v=: as the pages link every static file (app/static_versions.py), so the answer is the one a
+    # browser gets, cacheable for a year; an unversioned URL is revalidated (no-cache).
+    "static-4k": Route("/static/bench/{run}/4k.bin?v=0123456789ab", "static 4 KiB", size=4 * 1024),
+    "static-1m": Route("/static/bench/{run}/1m.bin?v=0123456789ab", "static 1 MiB", size=1024 * 1024),
     # /methods: CSRF-exempt (a JSON resource for scripts), and reading request.form makes Werkzeug
     # parse the whole multipart body, the file part included, as /uploader does; it stores nothing,
     # so thousands of uploads neither fill the disk nor slow /uploader's free-name search.

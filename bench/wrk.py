@@ -40,7 +40,7 @@ def preflight(url: str, route: Route, ca: str | None = None) -> dict:
     if route.method == "POST":
         body, headers = upload_body(), {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     try:
-        connection.request(route.method, parts.path, body=body, headers=headers)
+        connection.request(route.method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=headers)
         response = connection.getresponse()
         data = response.read()
     except OSError as error:
