@@ -42,11 +42,12 @@ def finish_request(response):
     config = current_app.config
     # The web server in front logs every request once, with this id (deploy/); the app adds a line
     # only for an answer that went wrong, or for every one with ACCESS_LOG (no web server in front).
-    if config["SERVER_TIMING"] or config["ACCESS_LOG"] or response.status_code >= 400:
+    logged = config["ACCESS_LOG"] or response.status_code >= 400
+    if logged or config["SERVER_TIMING"]:
         elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         if config["SERVER_TIMING"]:
             response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
-        if config["ACCESS_LOG"] or response.status_code >= 400:
+        if logged:
             current_app.logger.info("%s %s %s %.1fms", request.method, logged_target(), response.status_code, elapsed_ms)
     return response
 
