@@ -16,8 +16,9 @@ VERSIONED = "public, max-age=31536000, immutable"  # a year: the longest RFC 911
 UNVERSIONED = "no-cache"
 # Endpoints that serve files outside a static folder, with how to find the folder from the URL's values.
 FOLDERS: dict[str, Callable[[dict], str]] = {}
-_digests: dict[str, tuple[int, str | None]] = {}  # path -> (mtime_ns, version); per process
-_versions: dict[tuple[str, str], str] = {}  # (folder, filename) -> version, for files that exist; per process
+# (folder, filename) -> (mtime_ns, version), for files that exist; per process. Keyed by what url_for
+# is given, so the common case (most pages link the same few files) joins no path and checks nothing.
+_digests: dict[tuple[str, str], tuple[int, str]] = {}
 
 
 def serves_files(endpoint: str, folder_of: Callable[[dict], str]) -> None:
@@ -36,20 +37,24 @@ def folder_for(endpoint: str, values: dict) -> str | None:
     return None
 
 
-def version_of(path: str) -> str | None:
+def version_of(folder: str, filename: str) -> str | None:
     """The file's content hash, computed once per process; in debug mode again when its mtime changes."""
-    known = _digests.get(path)
+    key = (folder, filename)
+    known = _digests.get(key)
     if known and not current_app.debug:
-        return known[1]  # no stat, no hash: a url_for costs a dict look-up
+        return known[1]  # no join, no stat, no hash: a url_for costs a dict look-up
+    path = safe_join(folder, filename)
     try:
-        mtime = os.stat(path).st_mtime_ns
+        mtime = os.stat(path).st_mtime_ns if path else None
     except OSError:
-        return None  # a missing file keeps its plain URL (and the static 404)
+        mtime = None
+    if mtime is None:
+        return None  # outside the folder, or missing: the plain URL (and the static 404)
     if known and known[0] == mtime:
         return known[1]
     with open(path, "rb") as f:
         version = hashlib.file_digest(f, "sha256").hexdigest()[:12]
-    _digests[path] = (mtime, version)
+    _digests[key] = (mtime, version)
     return version
 
 
@@ -57,15 +62,7 @@ def add_version(endpoint: str, values: dict) -> None:
     if "v" in values or "filename" not in values:
         return
     folder = folder_for(endpoint, values)
-    if not folder:
-        return
-    key = (folder, values["filename"])
-    version = _versions.get(key)  # most pages link the same few files: no path to join or check
-    if version is None or current_app.debug:
-        path = safe_join(folder, values["filename"])
-        version = version_of(path) if path else None
-        if version:
-            _versions[key] = version
+    version = version_of(folder, values["filename"]) if folder else None
     if version:
         values["v"] = version
 
