@@ -3,7 +3,7 @@ of the floor app (bench/floor.py), each called as a WSGI callable in this proces
 
 No server, socket or client runs, so the figure is what the Python code itself costs, steady enough to
 judge one change at a time (the bench's per-point figure adds the servers'). --profile ROUTE prints
-cProfile's top functions for the app on that route. A measuring script: it prints, it asserts nothing.
+cProfile's top functions (--sort tottime for their own time) for the app on that route. A measuring script: it prints, it asserts nothing.
 """
 import argparse
 import cProfile
@@ -73,6 +73,7 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3, help="the lowest of these is printed")
     parser.add_argument("--profile", choices=ROUTES)
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order for --profile (tottime: own time)")
     args = parser.parse_args(argv)
     root = tempfile.mkdtemp(prefix="bench-inprocess-")
     os.chmod(root, 0o755)
@@ -83,7 +84,7 @@ def main(argv=None) -> int:
             profile.enable()
             cpu_ms(app, ROUTES[args.profile], args.requests)
             profile.disable()
-            pstats.Stats(profile, stream=sys.stdout).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
+            pstats.Stats(profile, stream=sys.stdout).sort_stats(args.sort).print_stats(45)
             return 0
         print(f"{'route':<10} {'app ms':>8} {'floor ms':>9} {'ratio':>6}  bytes app/floor  (lowest of {args.rounds} rounds of {args.requests})")
         for name, path in ROUTES.items():
