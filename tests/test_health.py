@@ -138,3 +138,46 @@ def test_a_full_connection_pool_answers_503_with_retry_after_not_500(postgres_ur
         held.close()
         with app.app_context():
             db.engine.dispose()
+
+
+def migrated_app(url: str, tmp_path):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path)})
+
+
+@pytest.fixture
+def fresh_database(postgres):
+    url, cluster = postgres
+    if cluster is None:
+        pytest.skip("needs a throwaway cluster")
+    return cluster.create_database(f"schema_{free_port()}")
+
+
+def test_readyz_is_503_until_the_schema_is_migrated(fresh_database, tmp_path):
+    from flask_migrate import upgrade
+
+    app = migrated_app(fresh_database, tmp_path)
+    client = app.test_client()
+    empty = client.get("/readyz")
+    assert empty.status_code == 503 and empty.json["schema"].startswith("not migrated")
+    with app.app_context():
+        upgrade(revision="0003")
+    behind = client.get("/readyz")
+    assert behind.status_code == 503 and behind.json["schema"].startswith("at 0003, code expects")
+    with app.app_context():
+        upgrade()
+    assert client.get("/readyz").json == {"status": "ok", "database": "ok"}
+
+
+def test_readyz_stays_ready_on_a_schema_newer_than_the_code(fresh_database, tmp_path):
+    """A rolling deploy migrates first; the replicas still on the old code keep serving."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    app = migrated_app(fresh_database, tmp_path)
+    with app.app_context():
+        upgrade()
+        db.session.execute(text("UPDATE alembic_version SET version_num = '9999_from_newer_code'"))
+        db.session.commit()
+    assert app.test_client().get("/readyz").status_code == 200

@@ -62,3 +62,40 @@ def test_models_and_migrations_agree(app):
     with app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert differences == [], "run `flask --app app db migrate` and commit the new revision"
+
+
+def test_replicas_started_together_migrate_once(postgres):
+    """Every replica runs `flask db upgrade` at start: one migrates, the others wait on its
+    advisory lock, then find the schema at head. The test holds the lock until all four wait, so
+    they really do start together."""
+    from app.schema import MIGRATION_LOCK
+
+    url, cluster = postgres
+    if cluster is None:
+        pytest.skip("needs a throwaway cluster")
+    url = cluster.create_database("migrations_race")
+    holder = psycopg2.connect(url)
+    holder.autocommit = True
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_DEBUG": "1"}
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    replicas = [subprocess.Popen([flask, "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(4)]
+    try:
+        deadline = time.monotonic() + 60
+        while waiting_for_advisory_lock(holder) < 4:
+            assert time.monotonic() < deadline, "the replicas never queued on the migration lock"
+            time.sleep(0.1)
+    finally:
+        holder.close()  # the lock goes with the session
+    outputs = [replica.communicate(timeout=120)[0] for replica in replicas]
+    assert [replica.returncode for replica in replicas] == [0] * 4, outputs
+    assert sum(output.count("Running upgrade  -> 0001") for output in outputs) == 1, outputs
+    assert all("Another replica is migrating" in output for output in outputs), outputs
+
+
+def waiting_for_advisory_lock(connection) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0]

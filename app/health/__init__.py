@@ -1,9 +1,9 @@
 """Liveness and readiness for load balancers, orchestrators and the front-end tests."""
 from flask import Blueprint
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from ..extensions import db
+from .. import schema
 
 bp = Blueprint("health", __name__)
 
@@ -16,9 +16,20 @@ def healthz():
 
 @bp.route("/readyz")
 def readyz():
+    """Ready when the database answers with a schema this code can use: at its head revision or newer
+    (during a rolling deploy the old replicas keep serving on the new, expanded schema). A schema
+    still behind, or not there yet, is "not ready": a replica that started before its migration
+    finished gets no traffic until it has."""
     try:
         with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            revision = schema.database_revision(connection)
+    except (ProgrammingError, OperationalError) as error:
+        if not schema.is_missing_table(error):
+            return {"status": "unavailable", "database": type(error).__name__}, 503
+        revision = None
     except SQLAlchemyError as error:
         return {"status": "unavailable", "database": type(error).__name__}, 503
+    behind = schema.behind(revision)
+    if behind:
+        return {"status": "unavailable", "database": "ok", "schema": behind}, 503
     return {"status": "ok", "database": "ok"}

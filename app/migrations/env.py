@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from app.schema import one_migrator_at_a_time
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -106,6 +108,8 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         unbound = unbound_for_migrations(connection)
+        if unbound:
+            one_migrator_at_a_time(connection)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
