@@ -4,6 +4,7 @@ import os
 from flask import Flask
 
 from . import blueprints, client_input, commands, config, database, errors, extensions, hooks, logs, proxies, security, static_versions
+from .uploads import storage as upload_storage
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -13,11 +14,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.require_production_secret(app)
-    # Folders the app writes to; the instance folder only when the embedded SQLite lives there,
-    # so a server whose code folder is read-only never needs it.
+    # The instance folder only when the embedded SQLite lives there, so a server whose code folder
+    # is read-only never needs it (the local upload store makes UPLOAD_FOLDER itself).
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith(f"sqlite:///{app.instance_path}"):
         os.makedirs(app.instance_path, exist_ok=True)
-    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
     logs.init_app(app)
     client_input.init_app(app)
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     static_versions.init_app(app)
     extensions.init_app(app)
     database.init_app(app)  # bounds every wait on the engines extensions.init_app made
+    upload_storage.init_app(app)  # the store UPLOAD_STORAGE names, shared by every host
     blueprints.init_app(app)
     errors.init_app(app)
     commands.init_app(app)

@@ -118,7 +118,21 @@ def from_env(instance_path: str) -> dict:
         # How long a sender's claim on a message lasts (app/mail/outbox.py): longer than a send can
         # take (a few SMTP replies, each within MAIL_TIMEOUT), since another sender takes it after.
         "OUTBOX_LEASE": _int("OUTBOX_LEASE", 60),
+        # Where uploads go (app/uploads/storage.py): "local", UPLOAD_FOLDER (on several hosts a shared
+        # NFS or ReadWriteMany volume), or "s3", a bucket of AWS S3 or of any S3-compatible store.
+        "UPLOAD_STORAGE": (os.environ.get("UPLOAD_STORAGE") or "local").strip().lower(),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads"),
+        "UPLOAD_S3_BUCKET": os.environ.get("UPLOAD_S3_BUCKET") or None,
+        "UPLOAD_S3_ENDPOINT_URL": os.environ.get("UPLOAD_S3_ENDPOINT_URL") or None,  # None: AWS itself
+        "UPLOAD_S3_PREFIX": os.environ.get("UPLOAD_S3_PREFIX", "uploads/"),
+        # The standard AWS names; unset, boto3 looks further itself (~/.aws, an instance or pod role).
+        "UPLOAD_S3_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "UPLOAD_S3_SECRET_ACCESS_KEY": _secret("AWS_SECRET_ACCESS_KEY"),
+        "UPLOAD_S3_REGION": os.environ.get("AWS_DEFAULT_REGION") or None,
+        # Seconds for a connect and for each read, and attempts in all: a stalled store answers 503
+        # after at most attempts × timeout, well within the app servers' own timeouts.
+        "UPLOAD_S3_TIMEOUT": _int("UPLOAD_S3_TIMEOUT", 5),
+        "UPLOAD_S3_ATTEMPTS": _int("UPLOAD_S3_ATTEMPTS", 3),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", SHARED["MAX_CONTENT_LENGTH"]),
         # Extensions an upload may have. Never html, svg or js: served back, they could run as this site.
         "UPLOAD_EXTENSIONS": _list("UPLOAD_EXTENSIONS", "txt,md,csv,pdf,png,jpg,jpeg,gif,webp,zip"),

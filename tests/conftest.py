@@ -1,4 +1,5 @@
-"""Fixtures: the app on a real PostgreSQL (SQLite as an extra fast layer), a real SMTP sink, a client."""
+"""Fixtures: the app on a real PostgreSQL (SQLite as an extra fast layer), a real SMTP sink, a real
+S3-compatible store for uploads (moto), a client."""
 import os
 import re
 
@@ -10,6 +11,7 @@ from app import create_app
 from app.extensions import db
 from tests.services import unavailable
 from tests.stacks.native.postgres import PostgresCluster, find_bindir
+from tests.services.s3 import S3Server
 from tests.services.smtp import SmtpSink
 
 API_TOKEN = "test-token"
@@ -43,6 +45,28 @@ def smtp_sink():
     sink.stop()
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def upload_store(request):
+    """Where the app keeps uploads: "local" (UPLOAD_FOLDER); modules parametrize it to run on "s3" too."""
+    return getattr(request, "param", "local")
+
+
+@pytest.fixture
+def upload_settings(request, upload_store):
+    """The app's settings for that store: for s3, a fresh bucket of the session's server."""
+    if upload_store != "s3":
+        return {}
+    server = request.getfixturevalue("s3_server")
+    return server.settings(server.create_bucket())
+
+
 @pytest.fixture
 def backend(request):
     """Which database the app uses; modules parametrize it to run on SQLite as well."""
@@ -50,7 +74,7 @@ def backend(request):
 
 
 @pytest.fixture
-def app(request, backend, tmp_path):
+def app(request, backend, upload_settings, tmp_path):
     url = request.getfixturevalue("postgres_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'test.sqlite3'}"
     app = create_app(
         {
@@ -62,6 +86,7 @@ def app(request, backend, tmp_path):
             "MAIL_SUPPRESS_SEND": True,
             "API_TOKEN": API_TOKEN,
             "CORS_ORIGINS": ["https://allowed.example"],
+            **upload_settings,
         }
     )
     with app.app_context():

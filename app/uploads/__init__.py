@@ -1,4 +1,4 @@
-"""File uploads at the notes' /uploader, saved under UPLOAD_FOLDER, listed and offered back."""
+"""File uploads at the notes' /uploader, kept in the store UPLOAD_STORAGE names (storage.py), listed and offered back."""
 from flask import Blueprint
 
 bp = Blueprint("uploads", __name__)

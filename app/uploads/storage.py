@@ -1,21 +1,17 @@
-"""Where uploads go: a safe name inside UPLOAD_FOLDER that never replaces a stored file.
+"""Where uploads go: one small interface, two backends, chosen by UPLOAD_STORAGE.
 
-A file appears under its name only once all of it is on disk: it is written to a hidden temporary
-file in the same folder, fsynced, then linked into place. A full disk, a crash or a killed worker
-leaves no partial file listed, and the temporary file of a failed write is removed.
+`local` keeps files in UPLOAD_FOLDER (one host's disk, or an NFS / ReadWriteMany volume that every
+host mounts); `s3` keeps them in an S3-compatible bucket that every host reaches. Either way a
+stored file appears only whole, keeps a name nothing else ever replaces, and a name the client
+sent is cleaned (or refused) here, before any backend sees it.
 """
-import errno
 import os
-import shutil
-import tempfile
+from typing import Iterator, Protocol
 
-from flask import current_app
+from flask import Flask, Response, current_app
 from werkzeug.utils import secure_filename
 
-# secure_filename() strips leading dots, so no stored name can start like a temporary one.
-TEMPORARY_PREFIX = ".upload-"
-# The disk (or the user's quota) is full: the client may try again later, or a smaller file.
-NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+BACKENDS = ("local", "s3")
 
 
 class RefusedUpload(ValueError):
@@ -23,11 +19,42 @@ class RefusedUpload(ValueError):
 
 
 class StorageFull(OSError):
-    """No room left in UPLOAD_FOLDER: nothing was saved, nothing partial is left behind."""
+    """No room left in the store: nothing was saved, nothing partial is left behind."""
 
 
-def upload_folder() -> str:
-    return current_app.config["UPLOAD_FOLDER"]
+class StorageUnavailable(Exception):
+    """The store did not answer in time (or at all): nothing was saved; the client may try again."""
+
+
+class Storage(Protocol):
+    where: str  # for the log: which store a failure was in
+
+    def save(self, file_storage, name: str) -> str:
+        """Store the stream whole or not at all under `name` or the next free one; return that name."""
+
+    def stored_files(self) -> list[dict]:
+        """Every complete upload as {"name", "size"}, sorted by name."""
+
+    def send(self, name: str) -> Response | None:
+        """The stored file as an attachment, or None when nothing of that name is stored."""
+
+
+def init_app(app: Flask) -> None:
+    """Choose the backend once, at start-up; a store that cannot work stops start-up here."""
+    kind = app.config["UPLOAD_STORAGE"]
+    if kind == "local":
+        from .local import LocalFolder
+        backend = LocalFolder(app.config["UPLOAD_FOLDER"])
+    elif kind == "s3":
+        from .s3 import S3Bucket  # boto3 is imported (and its memory taken) only where it is used
+        backend = S3Bucket.from_config(app.config)
+    else:
+        raise SystemExit(f"UPLOAD_STORAGE={kind!r} is not a storage backend: use one of {', '.join(BACKENDS)}")
+    app.extensions["upload_storage"] = backend
+
+
+def backend() -> Storage:
+    return current_app.extensions["upload_storage"]
 
 
 def accepted_name(filename: str) -> str:
@@ -42,68 +69,32 @@ def accepted_name(filename: str) -> str:
     return name
 
 
-def free_name(filename: str) -> str:
-    """The accepted name; a clash gets -1, -2… so nothing stored is overwritten."""
-    name = accepted_name(filename)
+def is_stored_name(name: str) -> bool:
+    """Whether `name` is one save() could have given: a download never names anything else (a path,
+    a hidden temporary file, a key outside the prefix)."""
+    return bool(name) and secure_filename(name) == name
+
+
+def candidate_names(name: str) -> Iterator[str]:
+    """name, name-1, name-2…: the names an upload tries in turn until one is free."""
     stem, ext = os.path.splitext(name)
-    candidate, n = name, 0
-    while os.path.exists(os.path.join(upload_folder(), candidate)):
+    yield name
+    n = 0
+    while True:
         n += 1
-        candidate = f"{stem}-{n}{ext}"
-    return candidate
+        yield f"{stem}-{n}{ext}"
 
 
 def save(file_storage) -> str:
-    """Store the upload whole or not at all; returns the name it got. Raises RefusedUpload, StorageFull."""
-    accepted_name(file_storage.filename)  # refused before a byte is written
-    folder, temporary = upload_folder(), None
-    try:
-        descriptor, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=folder)
-        with os.fdopen(descriptor, "wb") as out:
-            shutil.copyfileobj(file_storage.stream, out)
-            out.flush()
-            os.fsync(out.fileno())  # on disk before it has a name: a crash never shows a short file
-        name = _link_under_a_free_name(temporary, file_storage.filename)
-        _fsync_directory(folder)  # and the name survives a crash too
-        return name
-    except OSError as error:
-        if error.errno in NO_SPACE:
-            raise StorageFull(error.errno, error.strerror) from error
-        raise
-    finally:
-        if temporary:
-            _remove(temporary)
-
-
-def _link_under_a_free_name(temporary: str, filename: str) -> str:
-    """link() rather than rename(): it fails instead of replacing a file that another upload of the
-    same name stored meanwhile; this one then takes the next free name."""
-    while True:
-        name = free_name(filename)
-        try:
-            os.link(temporary, os.path.join(upload_folder(), name))
-            return name
-        except FileExistsError:
-            continue
-
-
-def _fsync_directory(folder: str) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _remove(path: str) -> None:
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
+    """Store the upload whole or not at all; returns the name it got.
+    Raises RefusedUpload, StorageFull, StorageUnavailable."""
+    name = accepted_name(file_storage.filename)  # refused before a byte is written
+    return backend().save(file_storage, name)
 
 
 def stored_files() -> list[dict]:
-    """The complete uploads: an upload still being written (a hidden temporary file) is not one."""
-    folder = upload_folder()
-    entries = (e for e in os.scandir(folder) if e.is_file() and not e.name.startswith(".")) if os.path.isdir(folder) else ()
-    return sorted(({"name": e.name, "size": e.stat().st_size} for e in entries), key=lambda f: f["name"])
+    return backend().stored_files()
+
+
+def send(name: str) -> Response | None:
+    return backend().send(name) if is_stored_name(name) else None

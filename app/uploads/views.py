@@ -1,10 +1,11 @@
-from flask import abort, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from wtforms import SubmitField
 
 from . import bp, storage
+from ..errors import handle_http_error
 
 
 class InsufficientStorage(HTTPException):
@@ -30,7 +31,8 @@ def uploader():
             form.file.errors.append(str(error))
             return render_template("uploads/upload.html", form=form), 400
         except storage.StorageFull as error:
-            current_app.logger.warning("upload %r not stored, UPLOAD_FOLDER is full: %s", form.file.data.filename, error.strerror)
+            current_app.logger.warning("upload %r not stored, %s is full: %s", form.file.data.filename,
+                                       storage.backend().where, error.strerror)
             raise InsufficientStorage() from error
         flash(f"File uploaded successfully as {name}.", "info")
         return redirect(url_for(".list_uploads"), 303)
@@ -45,6 +47,15 @@ def list_uploads():
 @bp.route("/uploads/<path:filename>")
 def download(filename):
     # Offered back as a download only, so an uploaded .html can never run as this site's page.
-    if filename not in {f["name"] for f in storage.stored_files()}:
+    response = storage.send(filename)
+    if response is None:
         abort(404, "No uploaded file has that name.")
-    return send_from_directory(storage.upload_folder(), filename, as_attachment=True)
+    return response
+
+
+@bp.errorhandler(storage.StorageUnavailable)
+def store_not_answering(error):
+    """A stalled or unreachable object store is a temporary 503 with Retry-After, like the database."""
+    current_app.logger.warning("upload store unavailable: %s", error)
+    return handle_http_error(ServiceUnavailable("The file store is not answering: nothing was changed. Please try again in a moment.",
+                                                retry_after=5))
