@@ -124,7 +124,7 @@ def from_env(instance_path: str) -> dict:
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads"),
         "UPLOAD_S3_BUCKET": os.environ.get("UPLOAD_S3_BUCKET") or None,
         "UPLOAD_S3_ENDPOINT_URL": os.environ.get("UPLOAD_S3_ENDPOINT_URL") or None,  # None: AWS itself
-        "UPLOAD_S3_PREFIX": os.environ.get("UPLOAD_S3_PREFIX", "uploads/"),
+        "UPLOAD_S3_PREFIX": os.environ.get("UPLOAD_S3_PREFIX") or "uploads/",
         # The standard AWS names; unset, boto3 looks further itself (~/.aws, an instance or pod role).
         "UPLOAD_S3_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID") or None,
         "UPLOAD_S3_SECRET_ACCESS_KEY": _secret("AWS_SECRET_ACCESS_KEY"),

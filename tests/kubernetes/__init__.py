@@ -27,8 +27,7 @@ WORKLOADS = {
 }
 # Variables only Kubernetes has, each for a reason: TLS to an external mail relay, and uploads in
 # object storage (compose keeps them on its volume).
-KUBERNETES_ONLY = {"MAIL_USE_TLS", "UPLOAD_STORAGE", "UPLOAD_S3_BUCKET", "UPLOAD_S3_ENDPOINT_URL", "UPLOAD_S3_PREFIX",
-                   "AWS_DEFAULT_REGION", "AWS_SHARED_CREDENTIALS_FILE"}
+KUBERNETES_ONLY = {"MAIL_USE_TLS", "AWS_DEFAULT_REGION", "AWS_SHARED_CREDENTIALS_FILE"}
 
 
 def interpolate(value):
