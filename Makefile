@@ -13,6 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 FAULTS_ARGS ?=
+HOSTS_ARGS ?=
 BENCH_ARGS ?=
 FRONTEND ?= gunicorn
 # up-native takes PORT=… as the issue and README say; make run keeps PORT for the dev server.
@@ -28,7 +29,7 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 PROFILE ?= gunicorn
 ALL_PROFILES := --profile apache --profile gunicorn --profile fastcgi
 
-.PHONY: help run test venv quick up-native down-native smoke up down logs e2e server-test faults bench upgrade-deps clean
+.PHONY: help run test venv quick up-native down-native smoke up down logs e2e server-test faults hosts-test bench upgrade-deps clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,7 +40,7 @@ run: venv ## Dev server on http://127.0.0.1:5000 (SQLite in instance/, mail logg
 
 test: ## Install what the tests need (apt on Debian as root), then run the whole suite
 	scripts/system-deps test
-	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi $(JUDGES)/node_modules/.installed
+	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi $(JUDGES)/node_modules/.installed $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 quick: ## The app through mod_wsgi-express on http://127.0.0.1:8000 (QUICK_PORT=…)
@@ -84,6 +85,11 @@ faults: ## The fault suite: each fault through every native front end, one table
 	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
 	$(VENV)/bin/pytest -m faults -v tests/faults $(FAULTS_ARGS)
 
+hosts-test: ## Several hosts in network namespaces (balancer, 3 app hosts, database, mail, storage), per front end; prints its figures (HOSTS_ARGS="-k gunicorn" HOSTS_KEEP=1)
+	scripts/system-deps hosts
+	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi
+	@start=$$SECONDS; $(VENV)/bin/pytest -m hosts -rA tests/hosts $(HOSTS_ARGS); rc=$$?; echo "hosts-test: pytest -m hosts took $$((SECONDS - start)) s"; exit $$rc
+
 bench: ## Benchmark every front end against bare gunicorn, its peers and nginx alone; bench/results/<time>/ (BENCH_ARGS=--only …)
 	scripts/system-deps bench
 	@$(MAKE) --no-print-directory venv $(VENV)/.mod_wsgi $(VENV)/.bench
@@ -110,6 +116,18 @@ $(JUDGES)/node_modules/.installed: $(JUDGES)/package.json $(JUDGES)/package-lock
 	npm ci --prefix $(JUDGES) --no-audit --no-fund --ignore-scripts
 	touch $@
 
+# checkov, the policy check of deploy/kubernetes/ (tests/kubernetes/): about 100 dependencies,
+# so a venv of its own; its whole tree is pinned in CHECKOV_REQUIREMENTS, which says how to upgrade.
+CHECKOV_VENV ?= .venv-checkov
+CHECKOV_REQUIREMENTS := deploy/kubernetes/checkov-requirements.txt
+export CHECKOV_VENV
+$(CHECKOV_VENV)/.installed: $(CHECKOV_REQUIREMENTS)
+	rm -rf $(CHECKOV_VENV)
+	$(BASE_PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install -q -r $(CHECKOV_REQUIREMENTS)
+	touch $@
+
 # The bench's peers; uWSGI compiles against this venv's Python like mod_wsgi, hence --no-cache-dir too.
 $(VENV)/.bench: $(VENV)/.installed
 	$(PIP) install -q --no-cache-dir -c constraints.txt -e '.[bench]'
@@ -128,4 +146,4 @@ upgrade-deps: ## Re-resolve constraints.txt from the pins in pyproject.toml (the
 	rm -rf .venv-upgrade
 
 clean: ## Remove the venv and caches (instance/ with your data stays)
-	rm -rf $(VENV) .pytest_cache build *.egg-info $(JUDGES)/node_modules
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache build *.egg-info $(JUDGES)/node_modules

@@ -26,6 +26,17 @@ def settings(environ=os.environ, core_count: int | None = None) -> dict:
 
 
 def render(text: str, values: dict) -> str:
+    return "".join(_render_line(line, values) for line in text.splitlines(keepends=True))
+
+
+def _render_line(line: str, values: dict) -> str:
+    """An upstream (a name ending in _UPSTREAM or _UPSTREAM_2) may list several servers, comma
+    separated (nginx in front of several app hosts): its line is written once per server."""
+    for name in re.findall(r"\$\{([A-Z_][A-Z0-9_]*_UPSTREAM(?:_2)?)\}", line):
+        if "," in values.get(name, ""):
+            return "".join(_render_line(line.replace(f"${{{name}}}", server.strip()), values)
+                           for server in values[name].split(","))
+
     def substitute(match):
         name = match.group(1)
         if name not in values:
@@ -34,7 +45,7 @@ def render(text: str, values: dict) -> str:
             raise SystemExit(f"render: {name} is empty")
         return values[name]
 
-    return re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", substitute, text)
+    return re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", substitute, line)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Every suite (front ends, faults, e2e, smoke, bench) takes a `Stack` and never asks how it was
 started. One implementation per way of running it: `native.NativeStack` (processes on loopback,
-started by this project), `compose.ComposeStack` (the containers); a systemd server and several
-hosts come next. A control a deployment cannot offer raises NotImplementedError, so a suite that
+started by this project), `compose.ComposeStack` (the containers), `server.ServerStack` (a Debian
+server booted with systemd), `hosts.HostsStack` (a balancer and three app hosts, each in a network
+namespace of its own). A control a deployment cannot offer raises NotImplementedError, so a suite that
 needs it fails loudly instead of testing nothing.
 """
 import functools

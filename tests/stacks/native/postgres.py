@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster: initdb into a temporary folder, 127.0.0.1 only, removed at stop."""
+"""A throwaway PostgreSQL cluster: initdb into a temporary folder, 127.0.0.1 only (or one other address), removed at stop."""
 import glob
 import os
 import pwd
@@ -30,8 +30,12 @@ def find_bindir() -> str | None:
 class PostgresCluster:
     """PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user."""
 
-    def __init__(self, bindir: str, port: int | None = None, root: str | None = None):
+    def __init__(self, bindir: str, port: int | None = None, root: str | None = None,
+                 listen: str = "127.0.0.1", clients: str | None = None):
+        """listen: the one address it listens on; clients: the network (CIDR) whose hosts may
+        connect to it without a password besides loopback (the multi-host test's)."""
         self.bindir = bindir
+        self.listen, self.clients = listen, clients
         self.port = port or free_port()
         self.root = root or tempfile.mkdtemp(prefix="pg-")
         self.data = os.path.join(self.root, "data")
@@ -49,12 +53,15 @@ class PostgresCluster:
             user = pwd.getpwnam(self.as_user)
             os.chown(self.root, user.pw_uid, user.pw_gid)
         self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C")
+        if self.clients:
+            with open(os.path.join(self.data, "pg_hba.conf"), "a") as hba:
+                hba.write(f"host all all {self.clients} trust\n")
         return self.start_again()
 
     def start_again(self) -> "PostgresCluster":
         """Start the existing cluster (after stop_immediately, as after a crash: it recovers its WAL)."""
         # fsync off: a throwaway cluster trades durability for speed; the socket stays in its own folder.
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off -c full_page_writes=off"
+        options = f"-p {self.port} -c listen_addresses={self.listen} -k {self.root} -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start")
         return self
 
@@ -87,7 +94,7 @@ class PostgresCluster:
             return None
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql://postgres@{self.listen}:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
         connection = psycopg2.connect(self.url())

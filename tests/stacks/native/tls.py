@@ -27,8 +27,9 @@ def _pem(key) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
-def make_certificates(folder: str) -> dict:
-    """ca.pem, cert.pem (leaf then CA) and key.pem in folder, made once and then reused."""
+def make_certificates(folder: str, addresses: tuple[str, ...] = ()) -> dict:
+    """ca.pem, cert.pem (leaf then CA) and key.pem in folder, made once and then reused; the leaf
+    is for IP_ADDRESSES and `addresses` too (the multi-host test's balancer)."""
     paths = {name: os.path.join(folder, f"{name}.pem") for name in ("ca", "cert", "key")}
     if all(os.path.exists(path) for path in paths.values()):
         return paths
@@ -44,7 +45,7 @@ def make_certificates(folder: str) -> dict:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    names = [x509.DNSName(n) for n in DNS_NAMES] + [x509.IPAddress(ipaddress.ip_address(a)) for a in IP_ADDRESSES]
+    names = [x509.DNSName(n) for n in DNS_NAMES] + [x509.IPAddress(ipaddress.ip_address(a)) for a in IP_ADDRESSES + tuple(addresses)]
     leaf = (
         x509.CertificateBuilder().subject_name(_name("localhost")).issuer_name(ca.subject)
         .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
