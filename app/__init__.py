@@ -3,7 +3,7 @@ import os
 
 from flask import Flask
 
-from . import blueprints, client_input, commands, config, database, errors, extensions, hooks, logs, proxies, security, static_versions
+from . import blueprints, client_input, commands, config, database, error_reports, errors, extensions, hooks, logs, metrics, proxies, security, static_versions
 from .uploads import storage as upload_storage
 
 
@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
 
     logs.init_app(app)
+    error_reports.init_app(app)  # Sentry when SENTRY_DSN is set, in the process that serves
     client_input.init_app(app)
     hooks.init_app(app)  # first, so the request id and timer exist before any extension's own hooks
     security.init_app(app)
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     upload_storage.init_app(app)  # the store UPLOAD_STORAGE names, shared by every host
     blueprints.init_app(app)
     errors.init_app(app)
+    metrics.init_app(app)  # /metrics, and the counts on every request and pool checkout
     commands.init_app(app)
     proxies.init_app(app)
     return app

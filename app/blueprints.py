@@ -7,6 +7,7 @@ from .api import bp as api
 from .basics import bp as basics
 from .callbacks import bp as callbacks
 from .context import bp as context
+from .error_reports import bp as error_test
 from .forms import bp as forms
 from .health import bp as health
 from .mail import bp as mail
@@ -24,3 +25,5 @@ def init_app(app: Flask) -> None:
     # One blueprint, two prefixes: the second registration needs its own name for url_for.
     app.register_blueprint(simple_page, url_prefix="/pages")
     app.register_blueprint(simple_page, url_prefix="/help", name="help_pages")
+    if app.config["ERROR_TEST_ROUTE"]:  # a route that fails on purpose, off unless asked for
+        app.register_blueprint(error_test)

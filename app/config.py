@@ -7,6 +7,7 @@ Plain helpers rather than environs: four short readers say exactly what this app
 variable is unset, as compose passes `${NAME:-}`; NAME_FILE holds a secret), with no marshmallow.
 """
 import os
+from importlib import metadata
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
@@ -15,6 +16,7 @@ from deploy import defaults
 
 # The only key allowed outside debug and testing is one the operator chose.
 DEV_SECRET_KEY = "dev-only-not-a-secret"
+PACKAGE = "flask-reference-app"  # pyproject.toml's name, whose version names a build without BUILD_REVISION
 SHARED = {name: int(defaults()[name]) for name in ("MAX_CONTENT_LENGTH", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW",
                                                    "DATABASE_TIMEOUT", "DATABASE_POOL_TIMEOUT")}
 
@@ -29,6 +31,11 @@ def _bool(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
 
 
 def _list(name: str, default: str) -> list[str]:
@@ -138,6 +145,11 @@ def from_env(instance_path: str) -> dict:
         "UPLOAD_EXTENSIONS": _list("UPLOAD_EXTENSIONS", "txt,md,csv,pdf,png,jpg,jpeg,gif,webp,zip"),
         "CORS_ORIGINS": _list("CORS_ORIGINS", "*"),
         "API_TOKEN": os.environ.get("API_TOKEN") or None,
+        # false: no /metrics, nothing counted per request (README "Metrics" measures what they cost).
+        "METRICS": _bool("METRICS", True),
+        # Lets a scraper that is not on this host read /metrics (Authorization: Bearer ...); loopback
+        # clients need none. Unset: /metrics answers this host only (app/metrics/views.py).
+        "METRICS_TOKEN": _secret("METRICS_TOKEN"),
         # How long a write's Idempotency-Key (and a form's submission token) gives its first answer back.
         "IDEMPOTENCY_KEY_HOURS": _int("IDEMPOTENCY_KEY_HOURS", 24),
         "MAINTENANCE_FILE": os.environ.get("MAINTENANCE_FILE") or os.path.join(instance_path, "maintenance"),
@@ -161,7 +173,27 @@ def from_env(instance_path: str) -> dict:
         # stdout, or syslog: the journal's /dev/log, for app servers whose stdout is not the app's
         # own (mod_wsgi tags every line written there as an Apache error, [wsgi:error]).
         "LOG_DESTINATION": os.environ.get("LOG_DESTINATION", "stdout").lower(),
+        # Error reports (app/error_reports.py), off while SENTRY_DSN is unset; the DSN may come from
+        # a file. A traces sample rate above 0 traces that fraction of requests too (a cost per request).
+        "SENTRY_DSN": _secret("SENTRY_DSN"),
+        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT") or "production",
+        "SENTRY_RELEASE": os.environ.get("SENTRY_RELEASE") or release(),
+        "SENTRY_TRACES_SAMPLE_RATE": _float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+        # Seconds a stopping process waits for reports still queued: it exits then, sent or not.
+        "SENTRY_SHUTDOWN_TIMEOUT": _float("SENTRY_SHUTDOWN_TIMEOUT", 2.0),
+        # true: /error-test answers every request with an unhandled error, to prove reports arrive.
+        "ERROR_TEST_ROUTE": _bool("ERROR_TEST_ROUTE", False),
     }
+
+
+def release() -> str:
+    """What this build is: BUILD_REVISION (set where it is built), else the installed package's version."""
+    if os.environ.get("BUILD_REVISION"):
+        return os.environ["BUILD_REVISION"]
+    try:
+        return f"{PACKAGE}@{metadata.version(PACKAGE)}"
+    except metadata.PackageNotFoundError:  # the code run from a checkout that was never installed
+        return f"{PACKAGE}@unknown"
 
 
 def require_production_secret(app) -> None:

@@ -69,7 +69,7 @@ def start_nginx(state: str, site_template: str, extra: dict, env: dict) -> tuple
     """nginx in the foreground, our child: deploy/'s main nginx.conf around a bench-local site."""
     port = free_port()
     tls = {"cert": "/dev/null", "key": "/dev/null"}  # the bench's own sites have no TLS
-    values = frontends.template_values(state, {"port": port, "https_port": port, "tls": tls}, env)
+    values = frontends.template_values(state, {"port": port, "https_port": port, "status_port": port, "tls": tls}, env)
     values.update(NGINX_SITE=os.path.join(state, "site.conf"), **extra)
     with open(os.path.join(TEMPLATES, site_template)) as source:
         site = render.render(source.read(), values)

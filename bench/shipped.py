@@ -59,7 +59,7 @@ def start(kind: str, state: str, database_url: str, tls: dict, overrides: dict) 
     os.chmod(state, 0o755)  # the www-data and postgres users reach their files inside
     plain, https = free_port(), free_port()
     env = environment.app_environment(state, frontend, database_url, overrides)
-    info = {"frontend": frontend, "port": free_port(), "https_port": https, "bench_http_port": plain, "state": state,
+    info = {"frontend": frontend, "port": free_port(), "https_port": https, "status_port": free_port(), "bench_http_port": plain, "state": state,
             "tls": tls, "http_url": "", "url": f"https://127.0.0.1:{https}/", "database_url": database_url,
             "api_token": env["API_TOKEN"]}  # no SMTP sink and no outbox sender: the bench sends no mail
     runner.save(state, info)

@@ -12,6 +12,7 @@ from app.extensions import db
 from tests.services import unavailable
 from tests.stacks.native.postgres import PostgresCluster, find_bindir
 from tests.services.s3 import S3Server
+from tests.services.sentry import SentryReceiver
 from tests.services.smtp import SmtpSink
 
 API_TOKEN = "test-token"
@@ -43,6 +44,14 @@ def smtp_sink():
     sink = SmtpSink().start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture(scope="session")
+def sentry_receiver():
+    """Where error reports go (SENTRY_DSN=sentry_receiver.dsn): a Sentry ingest endpoint on loopback."""
+    receiver = SentryReceiver().start()
+    yield receiver
+    receiver.stop()
 
 
 @pytest.fixture(scope="session")

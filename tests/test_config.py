@@ -76,7 +76,7 @@ def test_embedded_defaults_use_sqlite_in_the_instance_folder_and_log_mail(monkey
 
 def test_env_example_lists_every_variable_the_app_reads():
     source = open(os.path.join(ROOT, "app", "config.py")).read()
-    read = set(re.findall(r'(?:environ\.get|_bool|_int|_list|_secret)\("([A-Z_]+)"', source))
+    read = set(re.findall(r'(?:environ\.get|_bool|_int|_float|_list|_secret)\("([A-Z_]+)"', source))
     read |= {f"{name}_FILE" for name in re.findall(r'_secret\("([A-Z_]+)"', source)}
     example = open(os.path.join(ROOT, ".env.example")).read()
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, re.M))

@@ -64,7 +64,8 @@ def test_the_nginx_default_server_refuses_other_hosts_on_both_ports_with_the_sit
     assert "listen ${LISTEN_ADDRESS}:${HTTPS_PORT} ssl default_server;" in directives
     # No SNI (a client that connects to an address) must still complete the handshake, then read the 421.
     assert "include ${NGINX_SNIPPETS}/flask-tls.conf;" in directives and "ssl_reject_handshake" not in directives
-    assert directives.count("return 421 ") == 2
+    assert "listen ${STATUS_ADDRESS}:${STATUS_PORT} default_server;" in directives  # the scraper's listener
+    assert directives.count("return 421 ") == 3
     assert "server_name ${SERVER_NAME} ${SERVER_ALIASES};" in read("nginx", "snippets", "flask-redirect.conf.template")
 
 
@@ -76,9 +77,9 @@ def test_the_first_apache_vhost_of_each_port_refuses_other_hosts():
             assert "ServerName example.com" in body and "ServerAlias localhost 127.0.0.1" in body
         else:
             assert "ServerName unknown-host.invalid" in body and "RewriteRule ^ - [R=421,L]" in body
-            assert address.endswith(":80") or "SSLCertificateFile" in body
+            assert address.endswith((":80", ":9180")) or "SSLCertificateFile" in body  # 9180: the status listener
         seen.add(address)
-    assert seen == {"*:80", "*:443"}
+    assert seen == {"*:80", "*:443", "127.0.0.1:9180"}
 
 
 def test_server_aliases_default_to_the_machines_own_names_for_local_health_checks():

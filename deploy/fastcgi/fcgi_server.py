@@ -21,7 +21,7 @@ import time
 
 from flup.server.fcgi import WSGIServer
 
-from deploy import health, sizing
+from deploy import health, metrics, sizing
 
 
 def bind_address(value: str):
@@ -116,6 +116,7 @@ def serve() -> tuple[bool, bool]:
     address = bind_address(bind)
     health_address = bind_address(sys.argv[2] if len(sys.argv) > 2 else health.health_bind(bind))
     umask = int(os.environ.get("FCGI_UMASK", "007"), 8) if isinstance(address, str) else None
+    metrics.use("fastcgi")  # one folder for both back ends, so either one's /metrics counts both (deploy/metrics.py)
     from wsgi import application  # here, not at the top: the tests import this module without an app
     # flup runs Python on one core at a time: more threads only contend for the GIL. A few threads
     # per back end served more, and faster, than many in make bench, and overload and soak still

@@ -7,7 +7,7 @@ gunicorn reads).
 """
 import os
 
-from deploy import sizing
+from deploy import metrics, sizing
 from deploy.gunicorn import worker
 
 # The app, as every front end but mod_wsgi imports it (wsgi.py); the project is installed in the venv.
@@ -54,6 +54,19 @@ proc_name = "flask-reference"
 # When started as root, the workers drop to this user (and the unix socket is chowned to it).
 user = os.environ.get("GUNICORN_USER") or None
 group = os.environ.get("GUNICORN_GROUP") or None
+
+
+def on_starting(server):
+    """The workers' metrics folder (deploy/metrics.py), empty for a master that starts afresh; a
+    master re-executed by USR2 (it inherits its listeners: GUNICORN_FD) takes over the old one's."""
+    folder = (metrics.use if os.environ.get("GUNICORN_FD") else metrics.start_afresh)("gunicorn")
+    if os.geteuid() == 0:  # the workers drop to the configured user, and write there
+        os.chown(folder, server.cfg.uid, server.cfg.gid)
+
+
+def child_exit(server, worker):
+    """A worker that ended, however it did (SIGKILL too): its live gauges go, its counts stay."""
+    metrics.process_died(worker.pid)
 
 
 def post_request(worker, req, environ, resp):

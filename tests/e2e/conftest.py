@@ -45,12 +45,23 @@ def write_secret_files() -> None:
                 secret.write(secrets.token_hex(size) + "\n")
 
 
+@pytest.fixture(scope="session")
+def sentry_receiver(sentry_receiver):
+    """The session's receiver, which the containers reach only on the host's network."""
+    if not LOCAL:
+        pytest.skip("error reports: the containers reach a receiver on this host's loopback only with CI=true or E2E_LOCAL=1")
+    return sentry_receiver
+
+
 @pytest.fixture(scope="session", params=FRONTENDS)
 def stack(request, tmp_path_factory) -> ComposeStack:
     profile = request.param
+    env = ENV
     if LOCAL:
         write_secret_files()
-    started = STACKS[profile] = ComposeStack(profile, str(tmp_path_factory.mktemp(profile)), FILES, ENV)
+        # Every app container reports its errors to the session's receiver; /error-test fails on purpose.
+        env = {**ENV, "SENTRY_DSN": request.getfixturevalue("sentry_receiver").dsn, "ERROR_TEST_ROUTE": "true"}
+    started = STACKS[profile] = ComposeStack(profile, str(tmp_path_factory.mktemp(profile)), FILES, env)
     began = time.monotonic()
     try:
         started.up()

@@ -28,10 +28,12 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class Browser:
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, context=None):
+        """`context`: the SSL context that trusts the stack (default: SSL_CERT_FILE's CAs)."""
         self.base = base_url.rstrip("/")
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect,
+                                                  urllib.request.HTTPSHandler(context=context))
 
     def open(self, path, method="GET", data=None, headers=None) -> Answer:
         headers = dict(headers or {})

@@ -17,7 +17,7 @@ SERVERS = {"apache": ["apache2"], "gunicorn": ["nginx"], "fastcgi": ["nginx"]}
 
 
 @pytest.fixture(scope="session")
-def stacks():
+def stacks(sentry_receiver):
     """Every front end up at once, on its own loopback port, for the whole session."""
     missing = sorted({s for servers in SERVERS.values() for s in servers if not shutil.which(s)})
     if missing:
@@ -29,9 +29,15 @@ def stacks():
     os.environ["SSL_CERT_FILE"] = tls["ca"]  # Python's HTTPS clients here trust that CA
     started = {}
     try:
-        for frontend in FRONTENDS:
-            state = os.path.join(root, frontend)
-            started[frontend] = NativeStack.start(frontend, state, plain_http_port(), https_port=free_port(), tls_dir=os.path.dirname(tls["ca"]))
+        # Every app server reports its errors to the session's receiver, and /error-test fails on
+        # purpose. Set only while the stacks start (the runner hands the servers a copy), so the
+        # apps the tests create in this process report nothing.
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("SENTRY_DSN", sentry_receiver.dsn)
+            env.setenv("ERROR_TEST_ROUTE", "true")
+            for frontend in FRONTENDS:
+                state = os.path.join(root, frontend)
+                started[frontend] = NativeStack.start(frontend, state, plain_http_port(), https_port=free_port(), tls_dir=os.path.dirname(tls["ca"]))
         yield started
     finally:
         del os.environ["MAX_CONTENT_LENGTH"], os.environ["SSL_CERT_FILE"]

@@ -40,6 +40,7 @@ class Stack:
     api_token: str
     smtp_port: int | None  # where the app sends mail; None: no mail server
     outbox_interval: float | None  # seconds between two rounds of the periodic mail sender (flask outbox send --every); None: no sender
+    status_port: int | None = None  # the web server's loopback-only listener: the app's /metrics, its own /server-status
 
     @property
     def name(self) -> str:
@@ -62,15 +63,12 @@ class Stack:
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
                 timeout: float = 10) -> Response:
         """One request on a fresh connection; raises OSError when the connection fails."""
-        started = time.monotonic()
         connection = http.client.HTTPSConnection(self.host, self.port, context=self.ssl, timeout=timeout)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            data = response.read()
-            return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data, time.monotonic() - started)
-        finally:
-            connection.close()
+        return _exchange(connection, method, path, body, headers)
+
+    def status_request(self, path: str, headers: dict | None = None, timeout: float = 10) -> Response:
+        """GET on the web server's status listener (plain HTTP, loopback), as this host's scraper does."""
+        return _exchange(http.client.HTTPConnection(self.host, self.status_port, timeout=timeout), "GET", path, None, headers)
 
     def healthy(self) -> bool:
         try:
@@ -122,6 +120,10 @@ class Stack:
 
     def processes(self) -> set[int]:
         """Every process of the stack's web and app tier, for memory and CPU figures."""
+        raise NotImplementedError
+
+    def web_access_log(self) -> str:
+        """What the web server has logged of the requests so far (its access log)."""
         raise NotImplementedError
 
     def stop_database(self) -> None:
@@ -195,6 +197,17 @@ class Stack:
     def free_upload_disk(self) -> None:
         """UPLOAD_FOLDER on its own disk again; nothing if it was not filled."""
         raise NotImplementedError
+
+
+def _exchange(connection: http.client.HTTPConnection, method: str, path: str, body: bytes | None, headers: dict | None) -> Response:
+    started = time.monotonic()
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        data = response.read()
+        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data, time.monotonic() - started)
+    finally:
+        connection.close()
 
 
 class RemoteStack(Stack):

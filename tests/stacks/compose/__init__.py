@@ -83,6 +83,12 @@ class ComposeStack(Stack):
         return self.project.inspect(self.web_service, "{{.HostConfig.NetworkMode}}") == "host"
 
     @property
+    def status_port(self) -> int | None:
+        """The web server's loopback-only listener (deploy/defaults.env STATUS_PORT): the host reaches
+        it only when the containers share its network (CI); otherwise only the container itself does."""
+        return 9180 if self.host_network else None
+
+    @property
     def database_url(self) -> str:
         if not self.host_network:
             raise NotImplementedError("the database has no port on the host (docker-compose.override.yml publishes none)")
@@ -116,6 +122,9 @@ class ComposeStack(Stack):
     def processes(self) -> set[int]:
         roots = [psutil.Process(self.project.pid(service)) for service in {self.web_service, *self.app_services}]
         return {process.pid for root in roots for process in (root, *root.children(recursive=True))}
+
+    def web_access_log(self) -> str:
+        return self.project("logs", "--no-color", self.web_service)  # the images log access to stdout
 
     # ---- fault controls ----
     def stop_database(self) -> None:

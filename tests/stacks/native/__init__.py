@@ -31,6 +31,7 @@ class NativeStack(Stack):
         self.state = info["state"]
         self.port = info["https_port"]
         self.http_port = info["port"]
+        self.status_port = info.get("status_port")  # None for a stack recorded before it had one
         self.ca = info["tls"]["ca"]
         self.cert = info["tls"]["cert"]
         self.database_url = info["database_url"]
@@ -95,6 +96,11 @@ class NativeStack(Stack):
         self.refresh()
         roots = [self.web_pid(), self.info.get("app_pid"), *self.info.get("app_pids", [])]
         return {pid for root in roots if root for pid in {root} | processes.descendants(root)}
+
+    def web_access_log(self) -> str:
+        with open(os.path.join(self.state, "apache-access.log" if self.frontend == "apache" else "nginx-access.log"),
+                  errors="replace") as log:
+            return log.read()
 
     # ---- fault controls ----
     def cluster(self) -> PostgresCluster:

@@ -41,6 +41,8 @@ def template_values(state: str, info: dict, env: dict) -> dict:
         LISTEN_ADDRESS="127.0.0.1",  # loopback only: nothing here is meant for the network
         LISTEN_PORT=str(info["port"]),
         HTTPS_PORT=str(info["https_port"]),
+        STATUS_ADDRESS="127.0.0.1",
+        STATUS_PORT=str(info["status_port"]),
         TLS_CERT=info["tls"]["cert"],
         TLS_KEY=info["tls"]["key"],
         ACME_ROOT=os.path.join(state, "acme"),

@@ -45,6 +45,9 @@ def app_environment(state: str, frontend: str, database_url: str, smtp_port: int
         APP_ENV_FILE="/dev/null",
         SESSION_COOKIE_SECURE="true",  # every page is served over HTTPS
         TRUSTED_HOSTS="127.0.0.1,localhost",  # the names the web server serves; any other Host: 400
+        # Each stack's app servers count into folders of their own (deploy/metrics.py), made by
+        # the servers themselves in the app sockets' folder, which their user owns.
+        METRICS_DIR=os.path.join(state, "run", "metrics"),
     )
     return env
 
@@ -77,7 +80,7 @@ def up(frontend: str, port: int, state: str, https_port: int | None = None, tls_
     os.chmod(state, 0o755)  # the postgres and www-data users must reach their files inside
     https_port = https_port or free_port()
     tls = make_certificates(tls_dir or os.path.join(state, "tls"))
-    info = {"frontend": frontend, "port": port, "https_port": https_port, "state": state, "tls": tls,
+    info = {"frontend": frontend, "port": port, "https_port": https_port, "status_port": free_port(), "state": state, "tls": tls,
             "http_url": f"http://127.0.0.1:{port}/", "url": f"https://127.0.0.1:{https_port}/"}
     save(state, info)
     try:
