@@ -1,6 +1,6 @@
 """results.md: the tables printed at the end of a run; and the one progress line per configuration."""
 from .figures import Figures
-from .plan import APP_ROUTES, HTTPS_ROUTES, ROUTES, SWEEP_ROUTES
+from .plan import APP_ROUTES, COST_ROUTES, HTTPS_ROUTES, ROUTES, SWEEP_ROUTES
 from .targets import BASELINE
 
 SHORT = {"hello": "hello", "template": "template", "db": "db", "static-4k": "4k", "static-1m": "1m", "upload-1m": "upload"}
@@ -66,6 +66,7 @@ def markdown(document: dict) -> str:
     lines += _main_table(f, "Requests/s", "rps", rate, connections)
     lines += _main_table(f, "CPU ms/request", "cpu_ms", cpu_ms, connections, CPU_NOTE)
     lines += _main_table(f, "p99 latency (ms)", "p99_ms", ms, connections)
+    lines += _costs(f)
     lines += _sweep(f, method["sweep"])
     lines += _https(f)
     lines += ["## Targets", ""]
@@ -134,3 +135,22 @@ def _https(f: Figures) -> list[str]:
             cells.append(f"{rate(s['rps'])}/s, {ms(s['p99_ms'])} ms, {s['rps'] / plain:.2f}×" if s and plain else "failed")
         lines.append(f"| {row['label']} | " + " | ".join(cells) + " |")
     return lines + [""]
+
+
+def _costs(f: Figures) -> list[str]:
+    """Each cost row against its shipped row: what the feature it switches off costs the shipped stack."""
+    lines = ["## What a feature costs: the shipped row (feature on) against the same row with it off", "",
+             "| feature | front end | route | requests/s on | off | cost | CPU ms/request on | off |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
+    for name, row in f.rows.items():
+        if not row.get("base") or row["base"] not in f.rows:
+            continue
+        for route in COST_ROUTES:
+            on, off = f.find(row["base"], route), f.find(name, route)
+            if not (on and off):
+                lines.append(f"| {row['feature']} | {f.rows[row['base']]['label']} | {ROUTES[route].label} | failed | | | | |")
+                continue
+            cost = 1 - on["rps"] / off["rps"]
+            lines.append(f"| {row['feature']} | {f.rows[row['base']]['label']} | {ROUTES[route].label} | {rate(on['rps'])} "
+                         f"| {rate(off['rps'])} | {cost:.1%} | {cpu_ms(on.get('cpu_ms', 0))} | {cpu_ms(off.get('cpu_ms', 0))} |")
+    return lines + ["", "Cost: the share of requests/s the feature takes (1 − on/off); a negative figure is noise.", ""]
