@@ -3,10 +3,8 @@ import re
 import time
 import uuid
 
-from tests.stacks.server.controls import APP_UNITS
+from tests.stacks.server.controls import ACCESS_LOG, APP_UNITS
 
-ACCESS_LOGS = {"apache": "/var/log/apache2/flask-reference.access.log", "gunicorn": "/var/log/nginx/flask-reference.access.log",
-               "fastcgi": "/var/log/nginx/flask-reference.access.log"}
 ERROR_LOGS = {"apache": "/var/log/apache2/flask-reference.error.log", "gunicorn": "/var/log/nginx/flask-reference.error.log",
               "fastcgi": "/var/log/nginx/flask-reference.error.log"}
 
@@ -27,13 +25,13 @@ def test_a_request_that_went_well_is_logged_once_in_the_web_servers_access_log_w
     answer = stack.request("GET", f"/hello/{marker}")
     assert answer.status == 200
     deadline = time.monotonic() + 10
-    while not (lines := [line for line in stack.exec("cat", ACCESS_LOGS[stack.frontend], check=False).stdout.splitlines()
+    while not (lines := [line for line in stack.exec("cat", ACCESS_LOG[stack.frontend], check=False).stdout.splitlines()
                          if marker in line]) and time.monotonic() < deadline:
         time.sleep(0.3)
     assert len(lines) == 1 and lines[0].endswith(" " + answer.headers["x-request-id"]), lines
     time.sleep(1)  # neither the app nor gunicorn logs it again, in the journal or anywhere under /var/log
     assert marker not in stack.journal("flask-reference") + "".join(stack.journal(unit) for unit in APP_UNITS[stack.frontend])
-    assert stack.exec("grep", "-rl", "--exclude-dir=journal", marker, "/var/log", check=False).stdout.split() == [ACCESS_LOGS[stack.frontend]]
+    assert stack.exec("grep", "-rl", "--exclude-dir=journal", marker, "/var/log", check=False).stdout.split() == [ACCESS_LOG[stack.frontend]]
 
 
 def test_the_web_servers_error_log_holds_no_app_log_line(stack):

@@ -116,7 +116,7 @@ class ComposeStack(Stack):
             raise NotImplementedError("flup starts again in place on SIGHUP (exec): its pid cannot tell a restart")
         children = psutil.Process(self.project.pid(self.app_services[0])).children(recursive=True)
         if self.frontend == "apache":  # mod_wsgi's daemons, named "(wsgi:flask-reference)"
-            return {child.pid for child in children if child.cmdline()[:1] and child.cmdline()[0].startswith("(wsgi:")}
+            return {child.pid for child in children if _command(child).startswith("(wsgi:")}
         return {child.pid for child in children}  # gunicorn's workers
 
     def processes(self) -> set[int]:
@@ -177,3 +177,11 @@ class ComposeStack(Stack):
         """In the outbox sender's container (every profile runs one): the app's image and settings.
         Not `compose run`: docker-compose 1.29 gives its container links, which the host network refuses."""
         return self.project.run("exec", "-T", "outbox", "flask", "--app", "app", *arguments, timeout=timeout)
+
+
+def _command(process: psutil.Process) -> str:
+    """Its program name; "" for one that exits meanwhile (a daemon Apache's graceful restart ends)."""
+    try:
+        return (process.cmdline() or [""])[0]
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return ""

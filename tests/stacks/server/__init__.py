@@ -23,7 +23,7 @@ from tests.services.smtp import SmtpSink
 from .. import Stack
 from . import container, wheelhouse
 from .container import APP_DIR, HOSTNAME, ServerError, docker
-from .controls import APP_UNITS, WEB_UNIT, ServerControls
+from .controls import ACCESS_LOG, APP_UNITS, WEB_UNIT, ServerControls
 from .netns import NetworkNamespace
 
 ENV_FILE = "/etc/flask-reference/env"
@@ -33,6 +33,7 @@ TLS_CERT = "/etc/flask-reference/tls/fullchain.pem"
 class ServerStack(ServerControls, Stack):
     kind = "server"
     host, port, http_port = "127.0.0.1", 443, 80
+    status_port = 9180  # the web server's loopback-only listener (deploy/defaults.env STATUS_PORT)
 
     def __init__(self, frontend: str, state: str, keep: bool = False):
         self.frontend, self.state, self.keep = frontend, state, keep
@@ -168,6 +169,9 @@ class ServerStack(ServerControls, Stack):
         with open(self.ca, "w") as copy:
             copy.write(pem)
         self.__dict__.pop("ssl", None)
+
+    def web_access_log(self) -> str:
+        return self.exec("cat", ACCESS_LOG[self.frontend]).stdout
 
     # ---- on the server ----
     def exec(self, *command: str, check: bool = True, input: str | bytes | None = None, timeout: float = 120,

@@ -6,6 +6,8 @@ from aiosmtpd.controller import Controller
 WEB_UNIT = {"apache": "apache2", "gunicorn": "nginx", "fastcgi": "nginx"}
 APP_UNITS = {"apache": ("apache2",), "gunicorn": ("flask-reference-gunicorn",),
              "fastcgi": ("flask-reference-fcgi@1", "flask-reference-fcgi@2")}
+ACCESS_LOG = {"apache": "/var/log/apache2/flask-reference.access.log", "gunicorn": "/var/log/nginx/flask-reference.access.log",
+              "fastcgi": "/var/log/nginx/flask-reference.access.log"}
 FLUP_START = "flup FastCGI server on"  # what deploy/fastcgi/fcgi_server.py prints at each start
 
 
