@@ -29,7 +29,7 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 PROFILE ?= gunicorn
 ALL_PROFILES := --profile apache --profile gunicorn --profile fastcgi
 
-.PHONY: help run test venv quick up-native down-native smoke up down logs e2e server-test faults hosts-test bench upgrade-deps clean
+.PHONY: help run test venv quick up-native down-native smoke up down logs backup restore e2e server-test faults hosts-test bench upgrade-deps clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,28 @@ down: ## docker compose: stop every profile (volumes are kept)
 
 logs: ## docker compose: follow the logs of every service
 	$(COMPOSE) $(ALL_PROFILES) logs -f --tail 100
+
+# Backups of the compose stack (README "Backups"), in BACKUP_DIR (default instance/backups, newest
+# BACKUP_KEEP=7 kept): deploy/backup/ writes, checks and prunes; the dump comes from pg_dump in the
+# db container (a client on this host could be older than the server), the uploads from the app's.
+UPLOADS := /var/lib/flask-reference/uploads
+backup: export DUMP_FROM_DB = $(COMPOSE) exec -T db sh -c 'exec pg_dump --format=custom -U "$$POSTGRES_USER" "$$POSTGRES_DB"'
+# An upload still being written is a hidden .upload-* file, hard-linked to its name when complete.
+backup: export TAR_FROM_APP = $(COMPOSE) exec -T $(PROFILE) tar -C $(UPLOADS) --exclude='.upload-*' --hard-dereference -cf - .
+backup: venv ## docker compose: the database and uploads into BACKUP_DIR (instance/backups), a folder per backup
+	$(VENV)/bin/python -m deploy.backup create --database-from "$$DUMP_FROM_DB" --uploads-from "$$TAR_FROM_APP"
+
+# Restore with the app stopped (make down): a one-off app container (MIGRATE=0, so no tables are made
+# first) reads and writes the uploads volume, and starts db, which is then waited for as the app waits.
+# A database with tables makes pg_restore fail in its single transaction, so nothing of it is changed.
+APP_RUN = $(COMPOSE) run --rm -T -e MIGRATE=0 $(PROFILE)
+restore: venv ## docker compose: restore FILE=instance/backups/<time> into an empty database and uploads volume
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=instance/backups/<time> (make backup wrote them)"; exit 2; }
+	$(VENV)/bin/python -m deploy.backup verify $(FILE)
+	@$(APP_RUN) sh -c '[ -z "$$(ls -A $(UPLOADS))" ]' \
+	  || { echo "restore: the uploads volume is not empty: make down, docker volume rm <project>_uploads, then again"; exit 1; }
+	$(COMPOSE) exec -T db sh -c 'exec pg_restore --exit-on-error --single-transaction --no-owner -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"' < $(FILE)/database.dump
+	$(APP_RUN) tar -C $(UPLOADS) -xf - < $(FILE)/uploads.tar
 
 e2e: ## Build the images once, then per compose profile: up, route table, server checks, each server stopped, down
 	@$(MAKE) --no-print-directory venv
