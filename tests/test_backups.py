@@ -76,6 +76,7 @@ def newest(environment: dict) -> str:
 def every_row(app) -> dict:
     """Each table's rows as a sorted list: the whole content, compared as sets of full rows."""
     with app.app_context():
+        db.engine.dispose()  # the pool's connections may be to the database destroy() dropped
         names = db.session.scalars(text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).all()
         # As JSON in PostgreSQL: every column, binary ones as hex, compared by value.
         rows = {name: sorted(db.session.scalars(text(f'SELECT to_jsonb(t)::text FROM "{name}" t'))) for name in names}
