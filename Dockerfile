@@ -22,7 +22,7 @@ RUN python3 -m venv /opt/venv \
 # ---- python: what every Python role shares; no compiler, a non-root user ----
 FROM ${BASE_IMAGE} AS python
 ENV DEBIAN_FRONTEND=noninteractive PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
-    APP_DIR=/srv/flask-reference APP_ENV_FILE=/dev/null \
+    APP_DIR=/srv/flask-reference APP_ENV_FILE=/dev/null LOG_FORMAT=json \
     UPLOAD_FOLDER=/var/lib/flask-reference/uploads MAINTENANCE_FILE=/var/lib/flask-reference/maintenance
 # hadolint ignore=DL3008
 RUN apt-get update \
@@ -84,7 +84,7 @@ CMD ["apache"]
 
 # ---- nginx: the deploy/nginx templates and the app's static files, baked in ----
 FROM ${BASE_IMAGE} AS nginx
-ENV DEBIAN_FRONTEND=noninteractive
+ENV DEBIAN_FRONTEND=noninteractive LOG_FORMAT=json
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nginx gettext-base curl openssl \

@@ -173,6 +173,9 @@ def from_env(instance_path: str) -> dict:
         # stdout, or syslog: the journal's /dev/log, for app servers whose stdout is not the app's
         # own (mod_wsgi tags every line written there as an Apache error, [wsgi:error]).
         "LOG_DESTINATION": os.environ.get("LOG_DESTINATION", "stdout").lower(),
+        # text for a person at a terminal; json, one object per line (schema: app/logs.py), for a
+        # log collector. The containers' images and manifests set json.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").lower(),
         # Error reports (app/error_reports.py), off while SENTRY_DSN is unset; the DSN may come from
         # a file. A traces sample rate above 0 traces that fraction of requests too (a cost per request).
         "SENTRY_DSN": _secret("SENTRY_DSN"),

@@ -48,7 +48,10 @@ def finish_request(response):
         if config["SERVER_TIMING"]:
             response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
         if logged:
-            current_app.logger.info("%s %s %s %.1fms", request.method, logged_target(), response.status_code, elapsed_ms)
+            fields = {"method": request.method, "path": request.path, "status": response.status_code,
+                      "duration_ms": round(elapsed_ms, 1), "remote_addr": request.remote_addr}
+            current_app.logger.info("%s %s %s %.1fms", request.method, logged_target(), response.status_code,
+                                    elapsed_ms, extra=fields)
     return response
 
 

@@ -21,4 +21,4 @@ openssl x509 -req -in "$work/leaf.csr" -CA "$dir/ca.pem" -CAkey "$work/ca-key.pe
 cat "$work/leaf.pem" "$dir/ca.pem" > "$dir/cert.pem"
 chmod 644 "$dir/ca.pem" "$dir/cert.pem"
 rm -rf "$work"  # the CA's key goes: nothing else can ever be signed with it
-echo "self-signed.sh: made a local CA ($dir/ca.pem) and a certificate for $names"
+echo "self-signed.sh: made a local CA ($dir/ca.pem) and a certificate for $names" >&2  # stdout is the access log

@@ -14,6 +14,7 @@ Signals: SIGTERM or SIGINT stops accepting, lets requests in flight finish, and 
 some were still running after FCGI_GRACEFUL_TIMEOUT and were cut short); SIGHUP does the same and
 then starts again in a fresh interpreter (new code, new settings).
 """
+import logging
 import os
 import sys
 import threading
@@ -21,7 +22,11 @@ import time
 
 from flup.server.fcgi import WSGIServer
 
+from app.logs import JsonFormatter
 from deploy import health, metrics, sizing
+
+# Its own lines on stdout, beside the app's: plain text, or the app's JSON schema with LOG_FORMAT=json.
+log = logging.getLogger("flup")
 
 
 def bind_address(value: str):
@@ -137,8 +142,8 @@ def serve() -> tuple[bool, bool]:
                           maxThreads=health.THREADS, maxSpare=health.THREADS, minSpare=1)
     queue_when_busy(checks)
     checking = checks.start()
-    print(f"flup FastCGI server on {address}, {max_threads} threads, pid {os.getpid()}; "
-          f"/healthz on {health_address}, {health.THREADS} threads", flush=True)
+    log.info(f"flup FastCGI server on {address}, {max_threads} threads, pid {os.getpid()}; "
+             f"/healthz on {health_address}, {health.THREADS} threads")
     try:
         reload = server.run()  # returns once requests in flight are done, or the timeout passed
         return reload, server.drained
@@ -149,12 +154,22 @@ def serve() -> tuple[bool, bool]:
                 os.unlink(path)
 
 
+def log_to_stdout() -> None:
+    handler = logging.StreamHandler(sys.stdout)  # flushed after every line
+    json_lines = os.environ.get("LOG_FORMAT", "text").lower() == "json"
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
 if __name__ == "__main__":
+    log_to_stdout()
     reload, drained = serve()
     if not drained:
-        print("requests still running after FCGI_GRACEFUL_TIMEOUT were cut short", flush=True)
+        log.warning("requests still running after FCGI_GRACEFUL_TIMEOUT were cut short")
     if reload:
-        print("SIGHUP: restarting", flush=True)
+        log.info("SIGHUP: restarting")
         os.execv(sys.executable, [sys.executable, "-m", "deploy.fastcgi.fcgi_server", *sys.argv[1:]])
-    print("stopped", flush=True)
+    log.info("stopped")
     sys.exit(0 if drained else 1)

@@ -47,6 +47,9 @@ worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %({x-request-id}o)s'
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+# LOG_FORMAT=json: both logs in the app's JSON schema (app/logs.py); access_log_format is then unused.
+if os.environ.get("LOG_FORMAT", "text").lower() == "json":
+    logger_class = "deploy.gunicorn.json_logger.JsonLogger"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The control socket (gunicorn 27) is not used by this stack.
 control_socket_disable = True

@@ -78,6 +78,12 @@ class Project:
                     raise RuntimeError(f"{service} is not healthy {timeout:.0f} s after compose start")
                 time.sleep(1)
 
+    def stdout(self, service: str) -> str:
+        """What the service's container wrote on its stdout alone (stderr is Docker's other stream);
+        a byte that is not UTF-8 (nginx writes a decoded %FF as it came) reads as U+FFFD."""
+        return subprocess.run(["docker", "logs", self.container(service)], check=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, timeout=60).stdout.decode(errors="replace")
+
     def log_count(self, service: str, line: str) -> int:
         return self("logs", "--no-color", service, check=False).count(line)
 
