@@ -32,6 +32,7 @@ ROUTES = {
 APP_ROUTES = tuple(ROUTES)
 SWEEP_ROUTES = ("hello", "db")
 DYNAMIC = ("hello", "template", "db")
+COST_BASES = (("apache", "Apache + mod_wsgi"), ("nginx-gunicorn", "nginx + gunicorn"), ("nginx-fastcgi", "nginx + FastCGI (flup)"))
 COST_ROUTES = ("hello", "db")  # the cheapest page, where a per-request cost shows most, and a database read
 
 
@@ -45,10 +46,11 @@ class Row:
     sweep: bool = False  # 1, 16, 64 and 256 connections on SWEEP_ROUTES
     https: bool = False  # the shipped HTTPS listener too, on HTTPS_ROUTES
     env: dict = field(default_factory=dict)  # the tuning variants' overrides, nothing else
-    # A cost row: the shipped `base` row with one feature switched off by `env`; the report prints
-    # what the feature costs as the difference (report._costs).
+    # A cost row: the shipped `base` row with one feature switched by `env`, off (`adds` False) or on
+    # (`adds` True); the report prints what the feature costs as the difference (report._costs).
     base: str | None = None
     feature: str = ""
+    adds: bool = False
 
 
 HTTPS_ROUTES = ("hello", "db", "static-1m")
@@ -85,11 +87,17 @@ def rows() -> list[Row]:
             routes=DYNAMIC, env={"WEB_CONCURRENCY": str(2 * n + 1), "GUNICORN_THREADS": "1"}),
         Row("apache-fewer-threads", f"Apache + mod_wsgi, {n}×4 (variant)", "variant", "apache",
             routes=DYNAMIC, env={"WSGI_PROCESSES": str(n), "WSGI_THREADS": "4"}),
-        # What the day-two features cost: each front end with the feature off, against the shipped row.
+        # What the day-two features cost, against each shipped front end: metrics (on there) off,
+        # and JSON logs (text there) on, with ACCESS_LOG=true, the app's own line for every request too.
         *(Row(f"{base}-no-metrics", f"{label}, METRICS=false (cost)", "variant", base, routes=COST_ROUTES,
               env={"METRICS": "false"}, base=base, feature="metrics")
-          for base, label in (("apache", "Apache + mod_wsgi"), ("nginx-gunicorn", "nginx + gunicorn"),
-                              ("nginx-fastcgi", "nginx + FastCGI (flup)"))),
+          for base, label in COST_BASES),
+        *(Row(f"{base}-json-logs", f"{label}, LOG_FORMAT=json (cost)", "variant", base, routes=COST_ROUTES,
+              env={"LOG_FORMAT": "json"}, base=base, feature="JSON logs", adds=True)
+          for base, label in COST_BASES),
+        *(Row(f"{base}-json-access-logs", f"{label}, JSON + ACCESS_LOG (cost)", "variant", base, routes=COST_ROUTES,
+              env={"LOG_FORMAT": "json", "ACCESS_LOG": "true"}, base=base, feature="JSON logs + the app's line per request", adds=True)
+          for base, label in COST_BASES[1:2]),
     ]
 
 

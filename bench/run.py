@@ -54,7 +54,7 @@ def points_of(row: Row, method: Method) -> list[tuple[str, int, bool]]:
 def measure(row: Row, context: Context) -> dict:
     began = time.monotonic()
     result = {"name": row.name, "label": row.label, "group": row.group, "env": row.env, "points": [],
-              "base": row.base, "feature": row.feature}
+              "base": row.base, "feature": row.feature, "adds": row.adds}
     stack = None
     for attempt in (1, 2):  # a port taken between free_port() and the bind is worth one more try
         try:
