@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import re
 import time
 import uuid
 
@@ -59,12 +60,15 @@ def json_stacks():
 
 @pytest.fixture(params=FRONTENDS)
 def driven(request, json_stacks):
-    """A front end after a page, a 404 and a static file: (stack, their answers by kind)."""
+    """A front end after a page, a 404, a static file and a POST refused with 400: (stack, marker,
+    their answers by kind)."""
     stack = json_stacks[request.param]
     marker = uuid.uuid4().hex[:12]
     answers = {"page": stack.request("GET", f"/hello/{marker}"), "missing": stack.request("GET", f"/no/such/{marker}"),
-               "static": stack.request("GET", "/static/css/site.css")}
-    assert [a.status for a in answers.values()] == [200, 404, 200]
+               "static": stack.request("GET", "/static/css/site.css"),
+               "refused": stack.request("POST", f"/methods?m={marker}", b"{not json",
+                                        {"Content-Type": "application/json"})}
+    assert [a.status for a in answers.values()] == [200, 404, 200, 400]
     time.sleep(0.5)  # the app servers write their line after the answer is sent
     return stack, marker, answers
 
@@ -108,7 +112,19 @@ def test_the_web_servers_line_carries_the_request_fields(driven):
     [page] = [e for e in web if e["path"] == f"/hello/{marker}"]
     assert (page["method"], page["status"], page["remote_addr"]) == ("GET", 200, "127.0.0.1")
     assert page["request_id"] == answers["page"].headers["x-request-id"]
-    assert any(e["path"] == "/static/css/site.css" and e["status"] == 200 for e in web)
+    # A file the web server serves itself has an id of its own too (no answer header tells it).
+    assert any(e["path"] == "/static/css/site.css" and e["status"] == 200 and re.fullmatch(r"[0-9a-f]{32}", e["request_id"])
+               for e in web)
+
+
+def test_the_web_server_gives_each_request_a_32_hex_id_the_app_keeps(driven):
+    """nginx's $request_id, Apache's md5 of mod_unique_id's UNIQUE_ID: the app's own id form, which
+    the app keeps rather than making its own, and one a client cannot choose."""
+    stack, marker, answers = driven
+    web = [e for e in json_lines(stack, WEB_LOG[stack.frontend]) if e["logger"] == WEB_LOGGER[stack.frontend]]
+    ids = {e["request_id"] for e in web if e["path"] in (f"/hello/{marker}", f"/no/such/{marker}")}
+    assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids), ids
+    assert answers["page"].headers["x-request-id"] in ids
 
 
 def test_one_requests_web_server_line_and_app_line_share_its_id(driven):
@@ -119,3 +135,13 @@ def test_one_requests_web_server_line_and_app_line_share_its_id(driven):
            if e["logger"] == "app" and e.get("path") == f"/no/such/{marker}"]
     assert [e["request_id"] for e in web] == [request_id] and [e["status"] for e in web] == [404]
     assert [(e["request_id"], e["status"], e["method"]) for e in app] == [(request_id, 404, "GET")]
+
+
+def test_a_refused_posts_web_server_line_and_app_line_share_its_id(driven):
+    stack, _, answers = driven
+    request_id = answers["refused"].headers["x-request-id"]
+    web = [e for e in json_lines(stack, WEB_LOG[stack.frontend]) if e["request_id"] == request_id]
+    app = [e for name in APP_LOGS[stack.frontend] for e in json_lines(stack, name)
+           if e["logger"] == "app" and e["request_id"] == request_id]
+    assert [(e["method"], e["path"], e["status"]) for e in web] == [("POST", "/methods", 400)]
+    assert [(e["method"], e["path"], e["status"], e["remote_addr"]) for e in app] == [("POST", "/methods", 400, "127.0.0.1")]
