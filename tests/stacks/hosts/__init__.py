@@ -94,7 +94,11 @@ class HostsStack(Stack):
 
         for name in APP_HOSTS:
             folder = os.path.join(self.state, name)
-            env = {**self.env, "MAINTENANCE_FILE": os.path.join(folder, "maintenance")}
+            # Each host counts its own requests (its /metrics), in a folder its app user owns.
+            metrics = os.path.join(folder, "metrics")
+            os.makedirs(metrics, exist_ok=True)
+            os.chown(metrics, *service_ids())
+            env = {**self.env, "MAINTENANCE_FILE": os.path.join(folder, "maintenance"), "METRICS_DIR": metrics}
             host = hosts.AppHost(self.network, name, ADDRESSES[name], self.frontend, folder, env, self._values(folder, name, env, tls))
             self.app_hosts.append(host)
             host.start()
@@ -109,8 +113,7 @@ class HostsStack(Stack):
         env = app_environment(self.state, self.frontend, self.database_url, self.smtp_port)
         uploads = os.path.join(self.state, "uploads")
         os.makedirs(uploads, exist_ok=True)
-        entry = pwd.getpwnam(processes.SERVICE_USER)
-        os.chown(uploads, entry.pw_uid, entry.pw_gid)
+        os.chown(uploads, *service_ids())
         env.update(
             MAIL_SERVER=ADDRESSES[MAIL],
             UPLOAD_FOLDER=uploads,
@@ -145,7 +148,9 @@ class HostsStack(Stack):
     def _values(self, folder: str, name: str, env: dict, tls: dict, balanced=APP_HOSTS) -> dict:
         """The deploy/ templates' values for one host: its own address, the balancer's name, and
         the app hosts the balancer sends requests to."""
-        values = frontends.template_values(folder, {"port": self.http_port, "https_port": self.port, "tls": tls}, env)
+        # Each host has a loopback of its own, so the status listener takes the servers' default port.
+        info = {"port": self.http_port, "https_port": self.port, "status_port": 9180, "tls": tls}
+        values = frontends.template_values(folder, info, env)
         apps = [ADDRESSES[host] for host in balanced]
         upstreams = lambda port: ",".join(f"{address}:{port}" for address in apps)  # noqa: E731
         values.update(
@@ -221,3 +226,8 @@ def _read(path: str) -> str:
     except OSError:
         return ""
 
+
+def service_ids() -> tuple[int, int]:
+    """The uid and gid of the user the app servers run as."""
+    entry = pwd.getpwnam(processes.SERVICE_USER)
+    return entry.pw_uid, entry.pw_gid
