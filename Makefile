@@ -73,23 +73,30 @@ logs: ## docker compose: follow the logs of every service
 # BACKUP_KEEP=7 kept): deploy/backup/ writes, checks and prunes; the dump comes from pg_dump in the
 # db container (a client on this host could be older than the server), the uploads from the app's.
 UPLOADS := /var/lib/flask-reference/uploads
-backup: export DUMP_FROM_DB = $(COMPOSE) exec -T db sh -c 'exec pg_dump --format=custom -U "$$POSTGRES_USER" "$$POSTGRES_DB"'
+# The PostgreSQL tools in the db container, logged in as its own settings say (a password or its file):
+# the official image trusts local connections, others (CI's stand-in) ask for the password.
+DB_SH = $(COMPOSE) exec -T db sh -c 'PGPASSWORD="$${POSTGRES_PASSWORD:-$$(cat "$$POSTGRES_PASSWORD_FILE" 2>/dev/null)}" PGUSER="$$POSTGRES_USER" PGDATABASE="$$POSTGRES_DB" exec "$$@"' sh
+backup: export DUMP_FROM_DB = $(DB_SH) pg_dump --format=custom
 # An upload still being written is a hidden .upload-* file, hard-linked to its name when complete.
 backup: export TAR_FROM_APP = $(COMPOSE) exec -T $(PROFILE) tar -C $(UPLOADS) --exclude='.upload-*' --hard-dereference -cf - .
 backup: venv ## docker compose: the database and uploads into BACKUP_DIR (instance/backups), a folder per backup
 	$(VENV)/bin/python -m deploy.backup create --database-from "$$DUMP_FROM_DB" --uploads-from "$$TAR_FROM_APP"
 
-# Restore with the app stopped (make down): a one-off app container (MIGRATE=0, so no tables are made
-# first) reads and writes the uploads volume, and starts db, which is then waited for as the app waits.
-# A database with tables makes pg_restore fail in its single transaction, so nothing of it is changed.
-APP_RUN = $(COMPOSE) run --rm -T -e MIGRATE=0 $(PROFILE)
+# Restore with the app stopped (make down, the volumes removed): db and the outbox sender come up
+# (the sender migrates nothing: MIGRATE=0, so no tables are made first), the sender's container
+# checks and fills the uploads volume, then stops (--dbname: a connection string whose database is
+# the container's PGDATABASE). Not `compose run`: docker-compose 1.29 cannot run
+# a one-off container on the host network. A database with tables makes pg_restore fail in its
+# single transaction, so nothing of it is changed.
 restore: venv ## docker compose: restore FILE=instance/backups/<time> into an empty database and uploads volume
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=instance/backups/<time> (make backup wrote them)"; exit 2; }
 	$(VENV)/bin/python -m deploy.backup verify $(FILE)
-	@$(APP_RUN) sh -c '[ -z "$$(ls -A $(UPLOADS))" ]' \
+	$(COMPOSE) up -d --no-build db outbox
+	@$(COMPOSE) exec -T outbox sh -c '[ -z "$$(ls -A $(UPLOADS))" ]' \
 	  || { echo "restore: the uploads volume is not empty: make down, docker volume rm <project>_uploads, then again"; exit 1; }
-	$(COMPOSE) exec -T db sh -c 'exec pg_restore --exit-on-error --single-transaction --no-owner -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"' < $(FILE)/database.dump
-	$(APP_RUN) tar -C $(UPLOADS) -xf - < $(FILE)/uploads.tar
+	$(DB_SH) pg_restore --exit-on-error --single-transaction --no-owner --dbname application_name=restore < $(FILE)/database.dump
+	$(COMPOSE) exec -T outbox tar -C $(UPLOADS) -xf - < $(FILE)/uploads.tar
+	$(COMPOSE) stop outbox
 
 e2e: ## Build the images once, then per compose profile: up, route table, server checks, each server stopped, down
 	@$(MAKE) --no-print-directory venv
